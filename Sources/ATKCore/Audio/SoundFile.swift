@@ -1,0 +1,297 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ATKRecords
+import CSndFile
+
+/// An open libsndfile handle; `deinit` closes it, `close()` reports close errors.
+///
+/// Reading goes through `sf_open_fd` on a descriptor atk opened itself, so errors such as
+/// a missing or unreadable file are told apart before libsndfile guesses at the format.
+public final class SoundFile {
+  /// The file's path, for messages.
+  public let path: RawPath
+  /// What libsndfile says of the file: frames, rate, channels, format.
+  public private(set) var info: SF_INFO
+  private var handle: OpaquePointer?
+
+  private init(path: RawPath, handle: OpaquePointer, info: SF_INFO) {
+    self.path = path
+    self.handle = handle
+    self.info = info
+  }
+
+  deinit { if let handle { sf_close(handle) } }
+
+  /// Frames in the file as the header declares them.
+  public var frames: Int64 { Int64(info.frames) }
+  /// Frames per second.
+  public var sampleRate: Int { Int(info.samplerate) }
+  /// Samples per frame.
+  public var channels: Int { Int(info.channels) }
+  /// libsndfile's format word (major format | encoding).
+  public var format: Int32 { info.format }
+  /// Whether the file can seek (pipes cannot).
+  public var seekable: Bool { info.seekable != 0 }
+
+  /// Opens `path` for reading (`sf_open_fd`), classifying every way that can fail.
+  ///
+  /// - Throws: `SoundFileError.cannotOpen` with a code from `SoundFileError.Code`.
+  public static func open(reading path: RawPath) throws(SoundFileError) -> SoundFile {
+    var status = stat()
+    if path.withCString({ stat($0, &status) }) != 0 {
+      let code = errno
+      throw .cannotOpen(
+        path: path, code: code == ENOENT || code == ENOTDIR ? .notFound : .unreadable,
+        reason: String(cString: strerror(code)))
+    }
+    switch status.st_mode & S_IFMT {
+    case S_IFDIR: throw .cannotOpen(path: path, code: .notAudio, reason: "is a folder")
+    case S_IFREG: break
+    default: throw .cannotOpen(path: path, code: .notAudio, reason: "not a regular file")
+    }
+    if status.st_size == 0 {
+      throw .cannotOpen(path: path, code: .emptyFile, reason: "empty file (0 bytes)")
+    }
+    let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
+    guard fd >= 0 else {
+      throw .cannotOpen(path: path, code: .unreadable, reason: String(cString: strerror(errno)))
+    }
+    var head = [UInt8](repeating: 0, count: 16)
+    let headCount = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 16, 0) }
+    var info = SF_INFO()
+    guard let handle = sf_open_fd(fd, Int32(SFM_READ), &info, 1) else {
+      let number = sf_error(nil)
+      let reason = String(cString: sf_strerror(nil))
+      let log = Self.log(of: nil)
+      Glibc.close(fd)
+      throw classifyOpenFailure(
+        path: path, libraryCode: number, reason: reason, log: log,
+        head: Array(head.prefix(max(0, headCount))), size: Int64(status.st_size))
+    }
+    let file = SoundFile(path: path, handle: handle, info: info)
+    if file.log.contains("(should be") && Self.declaresMoreData(file.log) {
+      throw .cannotOpen(
+        path: path, code: .truncated,
+        reason: "truncated: the header declares more audio data than the file holds")
+    }
+    return file
+  }
+
+  /// Opens an output on `descriptor` for writing (`sf_open_fd`); the descriptor stays open.
+  ///
+  /// - Throws: `SoundFileError.cannotWrite` with libsndfile's reason.
+  public static func create(
+    descriptor: Int32, path: RawPath, format: Int32, sampleRate: Int, channels: Int
+  ) throws(SoundFileError) -> SoundFile {
+    var info = SF_INFO()
+    info.format = format
+    info.samplerate = Int32(sampleRate)
+    info.channels = Int32(channels)
+    guard let handle = sf_open_fd(descriptor, Int32(SFM_WRITE), &info, 0) else {
+      throw .cannotWrite(path: path, reason: String(cString: sf_strerror(nil)))
+    }
+    return SoundFile(path: path, handle: handle, info: info)
+  }
+
+  private static func declaresMoreData(_ log: String) -> Bool {
+    // libsndfile logs "data : 176400 (should be 88178)" when the file is shorter than declared.
+    for line in log.split(separator: "\n") where line.contains("(should be") {
+      let words = line.split(whereSeparator: { !$0.isNumber })
+      if words.count >= 2, let declared = Int64(words[words.count - 2]),
+        let actual = Int64(words[words.count - 1]), declared > actual
+      {
+        return true
+      }
+    }
+    return false
+  }
+
+  private static func classifyOpenFailure(
+    path: RawPath, libraryCode: Int32, reason: String, log: String, head: [UInt8], size: Int64
+  ) -> SoundFileError {
+    let magic4 = head.count >= 4 ? String(decoding: head[0..<4], as: UTF8.self) : ""
+    if head.count >= 8, String(decoding: head[4..<8], as: UTF8.self) == "ftyp" {
+      return .cannotOpen(
+        path: path, code: .unsupportedFormat,
+        reason: "MP4/M4A (AAC or ALAC) is not supported: libsndfile cannot read this container")
+    }
+    if head.count >= 4, head[0] == 0x30, head[1] == 0x26, head[2] == 0xB2, head[3] == 0x75 {
+      return .cannotOpen(
+        path: path, code: .unsupportedFormat, reason: "WMA/ASF is not supported by libsndfile")
+    }
+    if head.count >= 2, head[0] == 0xFF, head[1] & 0xF6 == 0xF0 {
+      return .cannotOpen(
+        path: path, code: .unsupportedFormat, reason: "raw AAC (ADTS) is not supported by libsndfile")
+    }
+    let knownMagic = ["RIFF", "RF64", "fLaC", "OggS", "FORM", "caff", ".snd", "riff"]
+    let looksLikeAudio =
+      knownMagic.contains(magic4) || magic4.hasPrefix("ID3")
+      || (head.count >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0)
+    if libraryCode == 1 {
+      if looksLikeAudio && (log.contains("short count") || size < 4096) {
+        return .cannotOpen(
+          path: path, code: .truncated, reason: "truncated: the file ends inside its header")
+      }
+      if looksLikeAudio {
+        return .cannotOpen(path: path, code: .corrupt, reason: "damaged header: \(reason)")
+      }
+      return .cannotOpen(path: path, code: .notAudio, reason: "not a recognised audio file")
+    }
+    if looksLikeAudio && (log.contains("short count") || log.contains("(should be")) {
+      return .cannotOpen(path: path, code: .truncated, reason: "truncated: \(reason)")
+    }
+    return .cannotOpen(path: path, code: .corrupt, reason: reason)
+  }
+
+  /// libsndfile's log for this file (`SFC_GET_LOG_INFO`).
+  public var log: String { Self.log(of: handle) }
+
+  private static func log(of handle: OpaquePointer?) -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    sf_command(handle, Int32(SFC_GET_LOG_INFO), &buffer, Int32(buffer.count))
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// libsndfile's text for the last error on this file (`sf_strerror`).
+  public var lastError: String { String(cString: sf_strerror(handle)) }
+
+  /// Reads up to `frames` frames as 32-bit integers (`sf_readf_int`); returns frames read.
+  public func read(into buffer: UnsafeMutablePointer<Int32>, frames: Int) -> Int {
+    Int(sf_readf_int(handle, buffer, sf_count_t(frames)))
+  }
+
+  /// Reads up to `frames` frames as 16-bit integers (`sf_readf_short`); returns frames read.
+  public func read(into buffer: UnsafeMutablePointer<Int16>, frames: Int) -> Int {
+    Int(sf_readf_short(handle, buffer, sf_count_t(frames)))
+  }
+
+  /// Reads up to `frames` frames as floats in [-1, 1] (`sf_readf_float`); returns frames read.
+  public func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) -> Int {
+    Int(sf_readf_float(handle, buffer, sf_count_t(frames)))
+  }
+
+  /// Reads up to `bytes` bytes of encoded sample data (`sf_read_raw`); PCM only.
+  public func readRaw(into buffer: UnsafeMutableRawPointer, bytes: Int) -> Int {
+    Int(sf_read_raw(handle, buffer, sf_count_t(bytes)))
+  }
+
+  /// Writes `frames` frames of 32-bit integers (`sf_writef_int`).
+  ///
+  /// - Throws: `SoundFileError.cannotWrite` on a short write (a full disk, say).
+  public func write(_ buffer: UnsafePointer<Int32>, frames: Int) throws(SoundFileError) {
+    if Int(sf_writef_int(handle, buffer, sf_count_t(frames))) != frames { throw writeError() }
+  }
+
+  /// Writes `frames` frames of 16-bit integers (`sf_writef_short`).
+  public func write(_ buffer: UnsafePointer<Int16>, frames: Int) throws(SoundFileError) {
+    if Int(sf_writef_short(handle, buffer, sf_count_t(frames))) != frames { throw writeError() }
+  }
+
+  /// Writes `frames` frames of floats (`sf_writef_float`).
+  public func write(_ buffer: UnsafePointer<Float>, frames: Int) throws(SoundFileError) {
+    if Int(sf_writef_float(handle, buffer, sf_count_t(frames))) != frames { throw writeError() }
+  }
+
+  /// Writes encoded sample data as it is (`sf_write_raw`); PCM only.
+  public func writeRaw(_ buffer: UnsafeRawPointer, bytes: Int) throws(SoundFileError) {
+    if Int(sf_write_raw(handle, buffer, sf_count_t(bytes))) != bytes { throw writeError() }
+  }
+
+  private func writeError() -> SoundFileError {
+    let reason = lastError
+    return .cannotWrite(path: path, reason: reason == "No Error." ? "short write" : reason)
+  }
+
+  /// Moves to frame `frame` (`sf_seek`); returns false when the file cannot get there.
+  public func seek(to frame: Int64) -> Bool {
+    sf_seek(handle, sf_count_t(frame), SEEK_SET) == frame
+  }
+
+  /// Sets a `double` setting such as `SFC_SET_COMPRESSION_LEVEL` (`sf_command`).
+  @discardableResult
+  public func set(_ command: Int32, _ value: Double) -> Bool {
+    var v = value
+    return sf_command(handle, command, &v, Int32(MemoryLayout<Double>.size)) == Int32(SF_TRUE)
+  }
+
+  /// Sets a boolean setting such as `SFC_SET_CLIPPING` (`sf_command`).
+  public func set(_ command: Int32, flag: Bool) {
+    sf_command(handle, command, nil, Int32(flag ? SF_TRUE : SF_FALSE))
+  }
+
+  /// The text tags atk carries across: their record names and libsndfile's string ids.
+  public static let tagKinds: [(name: String, id: Int32)] = [
+    ("title", Int32(SF_STR_TITLE)), ("artist", Int32(SF_STR_ARTIST)),
+    ("album", Int32(SF_STR_ALBUM)), ("date", Int32(SF_STR_DATE)),
+    ("comment", Int32(SF_STR_COMMENT)), ("genre", Int32(SF_STR_GENRE)),
+    ("tracknumber", Int32(SF_STR_TRACKNUMBER)), ("copyright", Int32(SF_STR_COPYRIGHT)),
+    ("license", Int32(SF_STR_LICENSE)),
+  ]
+
+  /// The file's non-empty text tags by record name (`sf_get_string`).
+  public var tags: [String: String] {
+    var out: [String: String] = [:]
+    for kind in Self.tagKinds {
+      if let value = sf_get_string(handle, kind.id) {
+        let text = String(cString: value)
+        if !text.isEmpty { out[kind.name] = text }
+      }
+    }
+    return out
+  }
+
+  /// Sets the text tags that this format can hold (`sf_set_string`); call before writing audio.
+  public func setTags(_ tags: [String: String]) {
+    for kind in Self.tagKinds {
+      if let value = tags[kind.name] { _ = sf_set_string(handle, kind.id, value) }
+    }
+  }
+
+  /// Closes the file (`sf_close`), reporting a failure to finish it.
+  ///
+  /// - Throws: `SoundFileError.cannotWrite` when libsndfile could not write the trailer.
+  public func close() throws(SoundFileError) {
+    guard let handle else { return }
+    self.handle = nil
+    let result = sf_close(handle)
+    if result != 0 {
+      throw .cannotWrite(path: path, reason: String(cString: sf_error_number(result)))
+    }
+  }
+}
+
+/// Why libsndfile could not read or write a file.
+public enum SoundFileError: Error, Sendable, CustomStringConvertible {
+  /// The distinct failures of opening an input; each is an `error.code` in records.
+  public enum Code: String, Sendable {
+    case notFound = "not_found"
+    case unreadable = "unreadable"
+    case emptyFile = "empty_file"
+    case truncated = "truncated"
+    case corrupt = "corrupt"
+    case notAudio = "not_audio"
+    case unsupportedFormat = "unsupported_format"
+  }
+
+  case cannotOpen(path: RawPath, code: Code, reason: String)
+  case cannotRead(path: RawPath, reason: String)
+  case cannotWrite(path: RawPath, reason: String)
+
+  public var description: String {
+    switch self {
+    case .cannotOpen(_, _, let reason): "cannot open: \(reason)"
+    case .cannotRead(_, let reason): "cannot read: \(reason)"
+    case .cannotWrite(let path, let reason): "cannot write '\(path.display)': \(reason)"
+    }
+  }
+
+  /// The `error.code` of a record that failed this way.
+  public var code: String {
+    switch self {
+    case .cannotOpen(_, let code, _): code.rawValue
+    case .cannotRead: "read_error"
+    case .cannotWrite: "cannot_write"
+    }
+  }
+}

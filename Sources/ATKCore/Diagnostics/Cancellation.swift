@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import Synchronization
+
+private let caughtSignal = Atomic<Int32>(0)
+
+/// SIGINT, SIGTERM and SIGHUP turned into a flag that long loops check.
+///
+/// The first signal asks the tool to stop: it finishes nothing new, removes the temporary file
+/// it was writing, flushes the records it completed and exits with 128 + the signal number.
+/// A second signal exits at once. Handlers are installed without `SA_RESTART`, so a blocked
+/// `read(2)` returns `EINTR` and the reader can look at the flag.
+public enum Cancellation {
+  /// Installs the handlers. Call once, early in `main`.
+  public static func install() {
+    for number in [SIGINT, SIGTERM, SIGHUP] {
+      var action = sigaction()
+      action.__sigaction_handler.sa_handler = { number in
+        if caughtSignal.exchange(number, ordering: .relaxed) != 0 {
+          _exit(128 + number)
+        }
+      }
+      sigemptyset(&action.sa_mask)
+      action.sa_flags = 0
+      sigaction(number, &action, nil)
+    }
+  }
+
+  /// Whether a stop was asked for.
+  public static var isRequested: Bool { caughtSignal.load(ordering: .relaxed) != 0 }
+
+  /// The signal that asked for the stop, or 0.
+  public static var signal: Int32 { caughtSignal.load(ordering: .relaxed) }
+
+  /// Asks for a stop as if `number` had arrived (for tests and fatal errors).
+  public static func request(_ number: Int32) {
+    _ = caughtSignal.compareExchange(expected: 0, desired: number, ordering: .relaxed)
+  }
+}
+
+/// Thrown by long operations that saw a stop request.
+public struct CancellationError: Error, Sendable, CustomStringConvertible {
+  public init() {}
+  public var description: String { "interrupted" }
+}

@@ -1,0 +1,215 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ATKRecords
+
+/// Runs a stage over the input: reads records, hands them to the stage on `jobs` threads,
+/// writes the outputs in input order, reports failures and decides the exit status.
+///
+/// A reader thread fills a window of at most `2 × jobs` records; workers process them; the
+/// calling thread writes each record's outputs once all earlier ones are out. Output is flushed
+/// whenever the writer would otherwise wait, so a slow stage never holds finished records back
+/// from a journal downstream. On SIGINT or SIGTERM the workers abandon their files, the
+/// finished outputs are written, and the tool exits with 128 + the signal number.
+public struct FilterDriver {
+  private let options: DriverOptions
+  private let diagnostics: Diagnostics
+
+  /// A driver with the given options.
+  public init(options: DriverOptions) {
+    self.options = options
+    self.diagnostics = Diagnostics(
+      tool: options.tool, quiet: options.quiet, verbose: options.verbose)
+  }
+
+  /// Runs `stage` to the end of input and returns the exit status.
+  public func run(_ stage: some Stage) -> ExitStatus {
+    Cancellation.install()
+    if options.arguments.isEmpty && StandardStreams.inputIsTerminal {
+      diagnostics.note("reading records from the terminal; end the input with Ctrl-D")
+    }
+    let shared = SharedState(window: max(2, options.jobs * 2))
+    startReader(shared)
+    for _ in 0..<max(1, options.jobs) { startWorker(shared, stage: stage) }
+
+    let writer = RecordWriter(fd: StandardStreams.output, unbuffered: options.unbuffered)
+    var next = 0
+    var failures = 0
+    var outputError: RecordWriterError?
+
+    writing: while true {
+      let action = shared.monitor.locked { () -> Action in
+        while true {
+          if let outcome = shared.results.removeValue(forKey: next) { return .write(outcome) }
+          if shared.readEnded && next >= shared.readCount { return .finish }
+          if Cancellation.isRequested && shared.busy == 0 {
+            // Inputs abandoned by the stop are skipped; what finished after them is written.
+            guard let later = shared.results.keys.min() else { return .finish }
+            next = later
+            continue
+          }
+          if writer.hasPending { return .flush }
+          shared.monitor.wait(milliseconds: 100)
+        }
+      }
+      do {
+        switch action {
+        case .finish:
+          break writing
+        case .flush:
+          try writer.flush()
+        case .write(let outcome):
+          next += 1
+          shared.monitor.locked {
+            shared.written = next
+            shared.monitor.broadcast()
+          }
+          for record in outcome.records { try writer.write(record) }
+          failures += outcome.failures
+          diagnostics.progress("\(next) records, \(failures) failed")
+        }
+      } catch {
+        outputError = error
+        break writing
+      }
+    }
+    diagnostics.clearProgress()
+    if outputError == nil {
+      do { try writer.flush() } catch { outputError = error }
+    }
+    if let outputError {
+      // Stop the workers: they remove their temporary files on the way out.
+      Cancellation.request(SIGTERM)
+      diagnostics.error(outputError.description)
+      shared.waitUntilIdle()
+      return .trouble
+    }
+    if let readError = shared.monitor.locked({ shared.readError }) {
+      diagnostics.error(readError)
+      return .trouble
+    }
+    if Cancellation.isRequested { return .interrupted(by: Cancellation.signal) }
+    return failures > 0 ? .someFailed : .ok
+  }
+
+  private enum Action {
+    case write(Outcome)
+    case flush
+    case finish
+  }
+
+  private func startReader(_ shared: SharedState) {
+    let options = self.options
+    let diagnostics = self.diagnostics
+    startThread {
+      var source = InputSource(options: options)
+      while true {
+        let item: InputItem?
+        do {
+          item = try source.next()
+        } catch {
+          shared.monitor.locked {
+            shared.readError = "\(error)"
+            shared.readEnded = true
+            shared.monitor.broadcast()
+          }
+          return
+        }
+        guard let item, !Cancellation.isRequested else { break }
+        if case .failure(let record, let line) = item, let info = record.errorInfo {
+          diagnostics.error(info.message, line: line, path: record.path)
+        }
+        shared.monitor.locked {
+          while shared.readCount - shared.written >= shared.window && !Cancellation.isRequested {
+            shared.monitor.wait(milliseconds: 100)
+          }
+          shared.queue.append((shared.readCount, item))
+          shared.readCount += 1
+          shared.monitor.broadcast()
+        }
+      }
+      shared.monitor.locked {
+        shared.readEnded = true
+        shared.monitor.broadcast()
+      }
+    }
+  }
+
+  private func startWorker(_ shared: SharedState, stage: some Stage) {
+    let diagnostics = self.diagnostics
+    startThread {
+      while true {
+        let job = shared.monitor.locked { () -> (Int, InputItem)? in
+          while shared.queue.isEmpty && !shared.readEnded && !Cancellation.isRequested {
+            shared.monitor.wait(milliseconds: 100)
+          }
+          guard !shared.queue.isEmpty, !Cancellation.isRequested else { return nil }
+          shared.busy += 1
+          return shared.queue.removeFirst()
+        }
+        guard let (sequence, item) = job else { return }
+        let outcome = Self.perform(item, stage: stage, diagnostics: diagnostics)
+        shared.monitor.locked {
+          shared.busy -= 1
+          if let outcome { shared.results[sequence] = outcome }
+          shared.monitor.broadcast()
+        }
+      }
+    }
+  }
+
+  /// Runs the stage on one item; nil when a stop abandoned it.
+  private static func perform(_ item: InputItem, stage: some Stage, diagnostics: Diagnostics)
+    -> Outcome?
+  {
+    switch item {
+    case .passThrough(let record, _):
+      return Outcome(records: [record], failures: 0)
+    case .failure(let record, _):
+      return Outcome(records: [record], failures: 1)
+    case .work(let record, let line):
+      var outcome = Outcome(records: [], failures: 0)
+      let context = StageContext(line: line, diagnostics: diagnostics)
+      do {
+        try stage.process(record, context: context) { output in
+          if let info = output.errorInfo {
+            diagnostics.error(info.message, line: line, path: record.path)
+            outcome.failures += 1
+          }
+          outcome.records.append(output)
+        }
+      } catch {
+        return nil
+      }
+      return outcome
+    }
+  }
+}
+
+/// The records one input produced, and how many of them this tool failed.
+private struct Outcome {
+  var records: [Record]
+  var failures: Int
+}
+
+/// The state the reader, the workers and the writer share, guarded by `monitor`.
+private final class SharedState: @unchecked Sendable {
+  let monitor = Monitor()
+  let window: Int
+  var queue: [(Int, InputItem)] = []
+  var results: [Int: Outcome] = [:]
+  var readCount = 0
+  var written = 0
+  var busy = 0
+  var readEnded = false
+  var readError: String?
+
+  init(window: Int) { self.window = window }
+
+  /// Waits until no worker is busy (after a stop, they finish quickly).
+  func waitUntilIdle() {
+    monitor.locked {
+      while busy > 0 { monitor.wait(milliseconds: 50) }
+    }
+  }
+}

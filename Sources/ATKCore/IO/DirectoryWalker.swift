@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ATKRecords
+
+/// Walks folders depth-first in byte order of names, following links to folders, never twice
+/// into the same folder, so a link loop ends the walk with a report instead of a hang.
+///
+/// Memory holds one sorted listing per level of depth. Entries whose names start with `.` are
+/// skipped unless `includeHidden` (atk's own temporary files start with `.`).
+public struct DirectoryWalker: IteratorProtocol, Sequence {
+  /// What the walk found.
+  public enum Entry: Sendable {
+    /// A regular file (or a link to one) with its path below the root.
+    case file(path: RawPath, relpath: RawPath)
+    /// Something that could not be walked: an unreadable folder, a link loop, a dangling link.
+    case problem(path: RawPath, relpath: RawPath, code: String, message: String)
+  }
+
+  private struct Level {
+    var path: RawPath
+    var relpath: RawPath
+    var names: [RawPath]
+    var next = 0
+  }
+
+  private struct FolderID: Hashable {
+    var device: UInt64
+    var inode: UInt64
+  }
+
+  private let extensions: Set<String>?
+  private let includeHidden: Bool
+  private var stack: [Level] = []
+  private var visited: Set<FolderID> = []
+  private var rootPending: RawPath?
+
+  /// A walk of `root`; `extensions` (lowercase, no dot) limits which files are returned.
+  public init(root: RawPath, extensions: Set<String>?, includeHidden: Bool = false) {
+    self.extensions = extensions
+    self.includeHidden = includeHidden
+    self.rootPending = root
+  }
+
+  public mutating func next() -> Entry? {
+    if let root = rootPending {
+      rootPending = nil
+      if let problem = enter(path: root, relpath: RawPath(bytes: [])) { return problem }
+    }
+    while !stack.isEmpty {
+      let top = stack.count - 1
+      guard stack[top].next < stack[top].names.count else {
+        stack.removeLast()
+        continue
+      }
+      let name = stack[top].names[stack[top].next]
+      stack[top].next += 1
+      let path = stack[top].path.appending(name)
+      let relpath = stack[top].relpath.appending(name)
+      var info = stat()
+      let found = path.withCString { stat($0, &info) }
+      if found != 0 {
+        let code = errno
+        var linkInfo = stat()
+        if path.withCString({ lstat($0, &linkInfo) }) == 0 && (linkInfo.st_mode & S_IFMT) == S_IFLNK
+        {
+          if code == ELOOP {
+            return .problem(
+              path: path, relpath: relpath, code: "symlink_loop",
+              message: "symbolic link loop")
+          }
+          return .problem(
+            path: path, relpath: relpath, code: "dangling_link",
+            message: "symbolic link to a missing target")
+        }
+        return .problem(
+          path: path, relpath: relpath, code: "unreadable",
+          message: String(cString: strerror(code)))
+      }
+      switch info.st_mode & S_IFMT {
+      case S_IFDIR:
+        if let problem = enter(path: path, relpath: relpath, info: info) { return problem }
+      case S_IFREG:
+        if let extensions, !extensions.contains(name.fileExtension) { continue }
+        return .file(path: path, relpath: relpath)
+      default:
+        continue
+      }
+    }
+    return nil
+  }
+
+  /// Lists a folder and pushes it; returns a problem if it cannot be listed.
+  private mutating func enter(path: RawPath, relpath: RawPath, info known: stat? = nil) -> Entry? {
+    var info = known ?? stat()
+    if known == nil, path.withCString({ stat($0, &info) }) != 0 {
+      return .problem(
+        path: path, relpath: relpath, code: "not_found", message: String(cString: strerror(errno)))
+    }
+    let id = FolderID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    guard visited.insert(id).inserted else {
+      return .problem(
+        path: path, relpath: relpath, code: "symlink_loop",
+        message: "folder already walked (a symbolic link loop or a second link to it)")
+    }
+    guard let folder = path.withCString({ opendir($0) }) else {
+      return .problem(
+        path: path, relpath: relpath, code: "unreadable_folder",
+        message: "cannot list folder: \(String(cString: strerror(errno)))")
+    }
+    defer { closedir(folder) }
+    var names: [RawPath] = []
+    while let entry = readdir(folder) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
+        let bytes = raw.bindMemory(to: UInt8.self)
+        let length = bytes.firstIndex(of: 0) ?? bytes.count
+        return Array(bytes[..<length])
+      }
+      if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+      if !includeHidden && name.first == 0x2E { continue }
+      names.append(RawPath(bytes: name))
+    }
+    names.sort()
+    stack.append(Level(path: path, relpath: relpath, names: names))
+    return nil
+  }
+}

@@ -1,0 +1,3 @@
+// Placeholder until this tool lands; see the issue tracker.
+import ATKCommandLine
+print("atk-convert: not built yet")
