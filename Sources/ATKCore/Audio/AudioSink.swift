@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ATKRecords
+import CSndFile
+
+/// An encoder writing one output file, fed interleaved frames.
+///
+/// Lossless sinks take 32-bit integers (full scale, as `sf_readf_int` returns them) so PCM
+/// passes through bit for bit; every sink also takes floats in [-1, 1].
+public protocol AudioSink: AnyObject {
+  /// Whether integer frames keep the samples exact (PCM and FLAC outputs).
+  var prefersIntegers: Bool { get }
+
+  /// Encodes interleaved 32-bit integer frames.
+  func write(_ samples: UnsafePointer<Int32>, frames: Int) throws(SoundFileError)
+
+  /// Encodes interleaved float frames.
+  func write(_ samples: UnsafePointer<Float>, frames: Int) throws(SoundFileError)
+
+  /// Ends the stream (trailers, the MP3 LAME tag) and returns the facts of the written file.
+  ///
+  /// The caller then commits the `OutputFile` the sink was writing into.
+  func finish() throws(SoundFileError) -> AudioFacts
+}
+
+/// Opens the right sink for a format.
+public enum AudioSinks {
+  /// A sink writing `settings.format` into `output`'s temporary file.
+  ///
+  /// - Throws: `SoundFileError.cannotWrite` when the encoder refuses the settings.
+  public static func open(_ settings: EncoderSettings, into output: OutputFile) throws(SoundFileError)
+    -> any AudioSink
+  {
+    switch settings.format {
+    case .mp3: try Mp3Sink(settings: settings, output: output)
+    case .wav, .flac, .ogg, .opus: try SndfileSink(settings: settings, output: output)
+    }
+  }
+}
+
+/// WAV, FLAC, Ogg Vorbis and Ogg Opus through libsndfile.
+final class SndfileSink: AudioSink {
+  private let file: SoundFile
+  private let settings: EncoderSettings
+  private let output: OutputFile
+  private var frames: Int64 = 0
+
+  init(settings: EncoderSettings, output: OutputFile) throws(SoundFileError) {
+    self.settings = settings
+    self.output = output
+    let format: Int
+    switch settings.format {
+    case .wav:
+      format = SF_FORMAT_WAV | Self.subtype(settings.sampleEncoding ?? .pcm16)
+    case .flac:
+      format = SF_FORMAT_FLAC | Self.subtype(settings.sampleEncoding ?? .pcm16)
+    case .ogg: format = SF_FORMAT_OGG | SF_FORMAT_VORBIS
+    case .opus: format = SF_FORMAT_OGG | SF_FORMAT_OPUS
+    case .mp3: preconditionFailure("mp3 goes through Mp3Sink")
+    }
+    file = try SoundFile.create(
+      descriptor: output.descriptor, path: output.finalPath, format: Int32(format),
+      sampleRate: settings.sampleRate, channels: settings.channels)
+    file.setTags(settings.tags)
+    switch settings.format {
+    case .flac:
+      file.set(Int32(SFC_SET_COMPRESSION_LEVEL), Double(settings.compression ?? 5) / 8)
+    case .ogg:
+      if let quality = settings.quality {
+        file.set(Int32(SFC_SET_COMPRESSION_LEVEL), 1 - max(0, min(10, quality)) / 10)
+      }
+    case .opus:
+      if let bitrate = settings.bitrate {
+        // libsndfile maps compression level 0...1 onto Opus bit rates from high to low.
+        let level = 1 - (Double(bitrate) - 6) / (256 - 6) * 1
+        file.set(Int32(SFC_SET_COMPRESSION_LEVEL), max(0, min(1, level)))
+      }
+    default: break
+    }
+    file.set(Int32(SFC_SET_CLIPPING), flag: true)
+  }
+
+  private static func subtype(_ encoding: EncoderSettings.SampleEncoding) -> Int {
+    switch encoding {
+    case .pcm16: SF_FORMAT_PCM_16
+    case .pcm24: SF_FORMAT_PCM_24
+    case .pcm32: SF_FORMAT_PCM_32
+    case .float: SF_FORMAT_FLOAT
+    }
+  }
+
+  var prefersIntegers: Bool { settings.format.isLossless && settings.sampleEncoding != .float }
+
+  func write(_ samples: UnsafePointer<Int32>, frames count: Int) throws(SoundFileError) {
+    try file.write(samples, frames: count)
+    frames += Int64(count)
+  }
+
+  func write(_ samples: UnsafePointer<Float>, frames count: Int) throws(SoundFileError) {
+    try file.write(samples, frames: count)
+    frames += Int64(count)
+  }
+
+  func finish() throws(SoundFileError) -> AudioFacts {
+    let format = file.format
+    try file.close()
+    var status = stat()
+    let size = fstat(output.descriptor, &status) == 0 ? Int64(status.st_size) : 0
+    return AudioFacts(
+      format: AudioFormat.containerName(format), encoding: AudioFormat.encodingName(format),
+      sampleRate: settings.sampleRate, channels: settings.channels, frames: frames, bytes: size,
+      bitrate: settings.format.isLossless
+        ? nil
+        : AudioFacts.averageBitrate(bytes: size, frames: frames, sampleRate: settings.sampleRate))
+  }
+}
