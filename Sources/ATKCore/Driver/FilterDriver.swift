@@ -64,8 +64,11 @@ public struct FilterDriver {
             shared.written = next
             shared.monitor.broadcast()
           }
+          for failure in outcome.failures {
+            diagnostics.error(failure.message, line: failure.line, path: failure.path)
+          }
           for record in outcome.records { try writer.write(record) }
-          failures += outcome.failures
+          failures += outcome.failures.count
           diagnostics.progress("\(next) records, \(failures) failed")
         }
       } catch {
@@ -100,7 +103,6 @@ public struct FilterDriver {
 
   private func startReader(_ shared: SharedState) {
     let options = self.options
-    let diagnostics = self.diagnostics
     startThread {
       var source = InputSource(options: options)
       while true {
@@ -116,9 +118,6 @@ public struct FilterDriver {
           return
         }
         guard let item, !Cancellation.isRequested else { break }
-        if case .failure(let record, let line) = item, let info = record.errorInfo {
-          diagnostics.error(info.message, line: line, path: record.path)
-        }
         shared.monitor.locked {
           while shared.readCount - shared.written >= shared.window && !Cancellation.isRequested {
             shared.monitor.wait(milliseconds: 100)
@@ -164,17 +163,17 @@ public struct FilterDriver {
   {
     switch item {
     case .passThrough(let record, _):
-      return Outcome(records: [record], failures: 0)
-    case .failure(let record, _):
-      return Outcome(records: [record], failures: 1)
+      return Outcome(records: [record], failures: [])
+    case .failure(let record, let line):
+      let message = record.errorInfo?.message ?? "failed"
+      return Outcome(records: [record], failures: [(message, line, record.path)])
     case .work(let record, let line):
-      var outcome = Outcome(records: [], failures: 0)
+      var outcome = Outcome(records: [], failures: [])
       let context = StageContext(line: line, diagnostics: diagnostics)
       do {
         try stage.process(record, context: context) { output in
           if let info = output.errorInfo {
-            diagnostics.error(info.message, line: line, path: record.path)
-            outcome.failures += 1
+            outcome.failures.append((info.message, line, record.path))
           }
           outcome.records.append(output)
         }
@@ -186,10 +185,10 @@ public struct FilterDriver {
   }
 }
 
-/// The records one input produced, and how many of them this tool failed.
+/// The records one input produced, and the failures to report when they are written.
 private struct Outcome {
   var records: [Record]
-  var failures: Int
+  var failures: [(message: String, line: Int?, path: RawPath?)]
 }
 
 /// The state the reader, the workers and the writer share, guarded by `monitor`.
