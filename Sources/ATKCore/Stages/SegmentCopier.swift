@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ATKRecords
+import CSndFile
+
+/// Copies consecutive runs of frames from one open input into segment files.
+///
+/// WAV to WAV in the same encoding copies the sample bytes (`pread(2)`/`write(2)` through one
+/// reusable buffer) under a header made from the source's own `fmt ` chunk; everything else
+/// decodes through libsndfile into an `AudioSink`: 32-bit integers when the sink is lossless
+/// (`sf_readf_int`, exact), floats otherwise. Runs must come in order, from frame 0.
+final class SegmentCopier {
+  private enum Mode {
+    case bytes(WAVLayout, descriptor: Int32)
+    case decode
+  }
+
+  private let file: SoundFile
+  private let path: RawPath
+  private let settings: EncoderSettings
+  private let context: StageContext
+  private let mode: Mode
+  private let buffer: UnsafeMutableRawPointer
+  private let bufferBytes: Int
+  /// The next frame the decoder returns.
+  private var position: Int64 = 0
+
+  private static let blockFrames = 8192
+  private static let copyBytes = 256 * 1024
+
+  /// Whether the byte-copy path is in use.
+  var copiesBytes: Bool {
+    if case .bytes = mode { return true }
+    return false
+  }
+
+  /// Whether the input's frame count is only an estimate (an MP3 without a Xing/LAME tag
+  /// cannot be told apart from one with it, so every MP3 counts).
+  var lengthIsEstimate: Bool {
+    Int(file.format) & SF_FORMAT_TYPEMASK == SF_FORMAT_MPEG
+  }
+
+  /// A copier reading `file` (opened from `path`) into outputs encoded as `settings` say.
+  init(file: SoundFile, path: RawPath, settings: EncoderSettings, context: StageContext) {
+    self.file = file
+    self.path = path
+    self.settings = settings
+    self.context = context
+    if let layout = Self.byteLayout(file: file, path: path, settings: settings) {
+      mode = .bytes(layout.layout, descriptor: layout.descriptor)
+      bufferBytes = Self.copyBytes
+    } else {
+      mode = .decode
+      bufferBytes = Self.blockFrames * max(1, file.channels) * 4
+    }
+    buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferBytes, alignment: 16)
+  }
+
+  deinit {
+    buffer.deallocate()
+    if case .bytes(_, let descriptor) = mode { close(descriptor) }
+  }
+
+  /// The layout for the byte-copy path and a descriptor to read from, if the path applies.
+  private static func byteLayout(file: SoundFile, path: RawPath, settings: EncoderSettings)
+    -> (layout: WAVLayout, descriptor: Int32)?
+  {
+    guard settings.format == .wav, AudioFormat.containerName(file.format) == "wav" else {
+      return nil
+    }
+    let width: Int
+    switch Int(file.format) & SF_FORMAT_SUBMASK {
+    case SF_FORMAT_PCM_U8: width = 1
+    case SF_FORMAT_PCM_16: width = 2
+    case SF_FORMAT_PCM_24: width = 3
+    case SF_FORMAT_PCM_32, SF_FORMAT_FLOAT: width = 4
+    case SF_FORMAT_DOUBLE: width = 8
+    default: return nil
+    }
+    let isFloat = width >= 4 && AudioFormat.integerBits(file.format) == nil
+    let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
+    guard fd >= 0 else { return nil }
+    var status = stat()
+    guard fstat(fd, &status) == 0,
+      let layout = WAVLayout.read(
+        descriptor: fd, fileSize: Int64(status.st_size), frames: file.frames,
+        bytesPerFrame: width * file.channels, isFloat: isFloat)
+    else {
+      close(fd)
+      return nil
+    }
+    return (layout, fd)
+  }
+
+  /// Writes `frames` into `output` (not yet committed) and returns the facts of the result.
+  ///
+  /// - Parameter slack: how many frames the run may come up short at the end of the input
+  ///   before that counts as truncation.
+  /// - Throws: `CancellationError` on a stop; `SplitError`, `SoundFileError` otherwise.
+  func copy(_ frames: Range<Int64>, into output: OutputFile, slack: Int64) throws -> AudioFacts {
+    switch mode {
+    case .bytes(let layout, let descriptor):
+      return try copyBytes(frames, layout: layout, from: descriptor, into: output)
+    case .decode:
+      return try decode(frames, into: output, slack: slack)
+    }
+  }
+
+  private func copyBytes(
+    _ frames: Range<Int64>, layout: WAVLayout, from source: Int32, into output: OutputFile
+  ) throws -> AudioFacts {
+    let count = Int64(frames.count)
+    guard let (header, padByte) = layout.header(frames: count) else {
+      throw SplitError.cannotWrite(
+        path: output.finalPath, reason: "a WAV segment cannot hold more than 4 GiB")
+    }
+    try header.withUnsafeBytes { try write($0.baseAddress!, header.count, to: output) }
+    var offset = layout.dataOffset + frames.lowerBound * Int64(layout.blockAlign)
+    var remaining = count * Int64(layout.blockAlign)
+    while remaining > 0 {
+      try context.checkCancellation()
+      let n = pread(source, buffer, Int(min(Int64(bufferBytes), remaining)), off_t(offset))
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw SplitError.cannotRead(reason: String(cString: strerror(errno)))
+      }
+      if n == 0 {
+        let decoded = (offset - layout.dataOffset) / Int64(layout.blockAlign)
+        throw SplitError.truncated(
+          decoded: decoded, declared: file.frames, reason: "the file got shorter while reading")
+      }
+      try write(buffer, n, to: output)
+      offset += Int64(n)
+      remaining -= Int64(n)
+    }
+    if padByte {
+      var zero: UInt8 = 0
+      try write(&zero, 1, to: output)
+    }
+    return AudioFacts(
+      format: "wav", encoding: AudioFormat.encodingName(file.format),
+      sampleRate: file.sampleRate, channels: file.channels, frames: count,
+      bytes: Int64(header.count) + count * Int64(layout.blockAlign) + (padByte ? 1 : 0))
+  }
+
+  /// `write(2)` all of `count` bytes, retrying after signals and short writes.
+  private func write(_ bytes: UnsafeRawPointer, _ count: Int, to output: OutputFile) throws {
+    var done = 0
+    while done < count {
+      let n = Glibc.write(output.descriptor, bytes + done, count - done)
+      if n < 0 {
+        if errno == EINTR {
+          try context.checkCancellation()
+          continue
+        }
+        throw SplitError.cannotWrite(
+          path: output.finalPath, reason: String(cString: strerror(errno)))
+      }
+      done += n
+    }
+  }
+
+  private func decode(_ frames: Range<Int64>, into output: OutputFile, slack: Int64) throws
+    -> AudioFacts
+  {
+    precondition(frames.lowerBound == position, "segments must be copied in order")
+    let sink = try AudioSinks.open(settings, into: output)
+    let integers = sink.prefersIntegers
+    var remaining = Int64(frames.count)
+    while remaining > 0 {
+      try context.checkCancellation()
+      let want = Int(min(Int64(Self.blockFrames), remaining))
+      let got =
+        integers
+        ? file.read(into: buffer.assumingMemoryBound(to: Int32.self), frames: want)
+        : file.read(into: buffer.assumingMemoryBound(to: Float.self), frames: want)
+      if got <= 0 {
+        if remaining <= slack { break }
+        let reason = file.lastError
+        throw SplitError.truncated(
+          decoded: position, declared: file.frames, reason: reason == "No Error." ? "" : reason)
+      }
+      if integers {
+        try sink.write(UnsafePointer(buffer.assumingMemoryBound(to: Int32.self)), frames: got)
+      } else {
+        try sink.write(UnsafePointer(buffer.assumingMemoryBound(to: Float.self)), frames: got)
+      }
+      position += Int64(got)
+      remaining -= Int64(got)
+    }
+    return try sink.finish()
+  }
+}

@@ -1,0 +1,274 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ATKRecords
+import CSndFile
+import Synchronization
+
+/// atk-split's work: cut each file into fixed-length segments, one output record each.
+///
+/// Segment `k` holds frames `[k·N, min((k+1)·N, total))` with `N = round(seconds × rate)`;
+/// PCM and FLAC outputs hold exactly the source's samples, so the segments laid end to end
+/// are the source. Outputs are named `{stem}_segment_{NNN}.{ext}` below the output folder,
+/// mirroring the record's `relpath`. The format follows the input (formats atk does not write
+/// become WAV) unless `Options.format` says otherwise.
+///
+/// Three ways of copying, fastest first: WAV to WAV in the same encoding copies the sample
+/// bytes (`pread`/`write`) under a header written here; lossless outputs go through 32-bit
+/// integers (`sf_readf_int`), which is exact; lossy outputs through floats.
+///
+/// A failed or interrupted input leaves no segment behind: the segments of that input already
+/// renamed into place are removed again, so the output folder never holds a partial set that
+/// looks whole. (A re-run writes the same names.)
+public struct SplitStage: Stage {
+  /// What to cut and where to put it.
+  public struct Options: Sendable {
+    /// Segment length in seconds (> 0; fractions allowed).
+    public var seconds: Double
+    /// The folder outputs go below, mirroring each record's `relpath`.
+    public var outputDirectory = RawPath("atk-out")
+    /// A final piece shorter than this many seconds is merged into the one before it.
+    public var minLastSeconds: Double = 0
+    /// The output format; nil follows the input.
+    public var format: AudioFormat?
+
+    /// Options cutting every `seconds` seconds.
+    public init(seconds: Double) { self.seconds = seconds }
+  }
+
+  public let options: Options
+  private let claims = OutputClaims()
+
+  public init(options: Options) { self.options = options }
+
+  public func process(_ record: Record, context: StageContext, emit: (Record) -> Void) throws(
+    CancellationError)
+  {
+    guard let path = record.path else {
+      emit(record.failed(code: "bad_record", message: "record has no 'path'", step: "split"))
+      return
+    }
+    do {
+      for output in try split(record, path: path, context: context) { emit(output) }
+    } catch let error as CancellationError {
+      throw error
+    } catch let error as SoundFileError {
+      emit(record.failed(code: error.code, message: error.description, step: "split"))
+    } catch let error as OutputError {
+      emit(record.failed(code: error.code, message: error.description, step: "split"))
+    } catch let error as SplitError {
+      emit(record.failed(code: error.code, message: error.description, step: "split"))
+    } catch {
+      emit(record.failed(code: "split_error", message: "\(error)", step: "split"))
+    }
+  }
+
+  /// Writes every segment of `path` and returns their records; on any error, removes them.
+  private func split(_ record: Record, path: RawPath, context: StageContext) throws -> [Record] {
+    let file = try SoundFile.open(reading: path)
+    let rate = file.sampleRate
+    let length = Int64((options.seconds * Double(rate)).rounded())
+    guard length >= 1 else { throw SplitError.segmentTooShort(options.seconds, sampleRate: rate) }
+    let minLast = Int64((options.minLastSeconds * Double(rate)).rounded())
+    let plan = SegmentPlan(total: file.frames, length: length, minLast: minLast)
+    if file.frames < length {
+      let duration = AudioFacts(
+        format: "", encoding: "", sampleRate: rate, channels: 1, frames: file.frames, bytes: 0
+      ).duration
+      context.diagnostics.warning(
+        "shorter than \(Self.text(options.seconds)) s (\(Self.text(duration)) s): one segment",
+        line: context.line, path: path)
+    }
+
+    let settings = encoderSettings(for: file, record: record, path: path)
+    let relpath = record.relpath ?? path.lastComponent
+    let relativeFolder = Self.safeFolder(relpath.parent)
+    let folder = options.outputDirectory.appending(relativeFolder)
+    let prefix = relpath.stem.bytes + Array("_segment_".utf8)
+    let suffix = Array(".\(settings.format.fileExtension)".utf8)
+    try claims.claim(
+      folder.appending(RawPath(bytes: prefix + Array("NNN".utf8) + suffix)), by: path)
+
+    let copier = SegmentCopier(file: file, path: path, settings: settings, context: context)
+    var committed: [RawPath] = []
+    var outputs: [Record] = []
+    do {
+      for index in 0..<plan.count {
+        let name = RawPath(bytes: prefix + Array(plan.number(of: index).utf8) + suffix)
+        let frames = plan.frames(of: index)
+        // An MP3 without a Xing/LAME tag only estimates its length; allow the last segment to
+        // come up a little short rather than fail the file.
+        let isLast = index == plan.count - 1
+        let slack = isLast && copier.lengthIsEstimate ? max(4608, plan.total / 50) : 0
+        let output = try OutputFile(finalPath: folder.appending(name))
+        let facts: AudioFacts
+        do {
+          facts = try copier.copy(frames, into: output, slack: slack)
+          try output.commit()
+        } catch {
+          output.abandon()
+          throw error
+        }
+        committed.append(output.finalPath)
+        if facts.frames < frames.count {
+          context.diagnostics.warning(
+            "decoded \(frames.lowerBound + facts.frames) frames, \(Int64(frames.count) - facts.frames)"
+              + " fewer than the header estimated (no Xing/LAME tag); the last segment is shorter",
+            line: context.line, path: path)
+        }
+        var out = record
+        out.path = output.finalPath
+        out[Record.Key.source] = path.json
+        out.relpath = relativeFolder.appending(name)
+        out[Record.Key.encoderDelay] = nil
+        out[Record.Key.encoderPadding] = nil
+        facts.apply(to: &out)
+        out[Record.Key.status] = "ok"
+        out[Record.Key.error] = nil
+        out[Record.Key.step] = "split"
+        out[Record.Key.segment] = .object([
+          "index": .int(Int64(index + 1)), "count": .int(Int64(plan.count)),
+          "start_frame": .int(frames.lowerBound),
+          "end_frame": .int(frames.lowerBound + facts.frames),
+        ])
+        out.part = record.part + [Record.Part(index: Int64(index + 1), count: Int64(plan.count))]
+        outputs.append(out)
+      }
+    } catch {
+      for finished in committed { FileSystem.remove(finished) }
+      throw error
+    }
+    context.diagnostics.note(
+      "\(plan.count) segment(s) of \(plan.length) frames, \(settings.format.rawValue)"
+        + (copier.copiesBytes ? " (byte copy)" : ""),
+      line: context.line, path: path)
+    return outputs
+  }
+
+  /// The encoder settings for segments of `file`: its own format (or `Options.format`), rate,
+  /// channels, sample encoding and tags; MP3 and Opus keep their own bit rate.
+  private func encoderSettings(for file: SoundFile, record: Record, path: RawPath)
+    -> EncoderSettings
+  {
+    let source = AudioFormat(name: AudioFormat.containerName(file.format))
+    let format = options.format ?? source ?? .wav
+    var settings = EncoderSettings(
+      format: format, sampleRate: file.sampleRate, channels: file.channels, tags: file.tags)
+    let subtype = Int(file.format) & SF_FORMAT_SUBMASK
+    switch format {
+    case .wav, .flac:
+      if subtype == SF_FORMAT_FLOAT || subtype == SF_FORMAT_DOUBLE {
+        settings.sampleEncoding = format == .wav ? .float : .pcm24
+      } else {
+        switch AudioFormat.integerBits(file.format) ?? 16 {
+        case ...16: settings.sampleEncoding = .pcm16
+        case 17...24: settings.sampleEncoding = .pcm24
+        default: settings.sampleEncoding = format == .wav ? .pcm32 : .pcm24
+        }
+      }
+    case .mp3 where source == .mp3:
+      settings.bitrate = sourceBitrate(file, record: record, path: path).map {
+        Self.standardMp3Bitrate($0, sampleRate: file.sampleRate)
+      }
+    case .opus where source == .opus:
+      settings.bitrate = sourceBitrate(file, record: record, path: path).map {
+        max(6, min(256, $0))
+      }
+    default: break
+    }
+    return settings
+  }
+
+  /// The input's bit rate in kbit/s: the record's `bitrate`, or bytes over duration.
+  private func sourceBitrate(_ file: SoundFile, record: Record, path: RawPath) -> Int? {
+    if let bitrate = record[Record.Key.bitrate]?.intValue, bitrate > 0 { return Int(bitrate) }
+    guard case .success(let status) = FileSystem.status(path) else { return nil }
+    return AudioFacts.averageBitrate(
+      bytes: Int64(status.st_size), frames: file.frames, sampleRate: file.sampleRate)
+  }
+
+  /// The MP3 bit rate nearest `kbps` that the sample rate's MPEG version allows.
+  static func standardMp3Bitrate(_ kbps: Int, sampleRate: Int) -> Int {
+    let rates: [Int] =
+      sampleRate >= 32000
+      ? [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+      : sampleRate >= 16000
+        ? [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
+        : [8, 16, 24, 32, 40, 48, 56, 64]
+    return rates.min { a, b in
+      let da = abs(a - kbps)
+      let db = abs(b - kbps)
+      return da != db ? da < db : a > b
+    }!
+  }
+
+  /// `folder` without `.`, `..` and leading slashes, so outputs stay below the output folder.
+  private static func safeFolder(_ folder: RawPath) -> RawPath {
+    let parts = folder.bytes.split(separator: UInt8(ascii: "/")).filter {
+      !$0.elementsEqual(".".utf8) && !$0.elementsEqual("..".utf8)
+    }
+    return RawPath(bytes: Array(parts.joined(separator: [UInt8(ascii: "/")])))
+  }
+
+  /// A number of seconds without trailing zeros: `30`, `0.5`, `1.234567`.
+  private static func text(_ seconds: Double) -> String {
+    seconds == seconds.rounded() && abs(seconds) < 1e15
+      ? String(Int64(seconds)) : String(seconds)
+  }
+}
+
+/// Why atk-split failed an input, beyond opening and writing files.
+enum SplitError: Error, CustomStringConvertible {
+  /// Decoding ended before the frames the header declares.
+  case truncated(decoded: Int64, declared: Int64, reason: String)
+  /// The segment length rounds to no frames at this sample rate.
+  case segmentTooShort(Double, sampleRate: Int)
+  /// Another input of this run writes the same output names.
+  case collision(output: RawPath, other: RawPath)
+  /// The sample data could not be read (byte-copy path).
+  case cannotRead(reason: String)
+  /// An output could not be written (byte-copy path).
+  case cannotWrite(path: RawPath, reason: String)
+
+  var description: String {
+    switch self {
+    case .truncated(let decoded, let declared, let reason):
+      "truncated: decoded \(decoded) of \(declared) declared frames" + (reason.isEmpty ? "" : " (\(reason))")
+    case .segmentTooShort(let seconds, let rate):
+      "a segment of \(seconds) s is shorter than one frame at \(rate) Hz"
+    case .collision(let output, let other):
+      "outputs '\(output.display)' are already written from '\(other.display)' in this run"
+    case .cannotRead(let reason): "cannot read: \(reason)"
+    case .cannotWrite(let path, let reason): "cannot write '\(path.display)': \(reason)"
+    }
+  }
+
+  /// The `error.code` of a record that failed this way.
+  var code: String {
+    switch self {
+    case .truncated: "truncated"
+    case .segmentTooShort: "bad_option"
+    case .collision: "output_collision"
+    case .cannotRead: "read_error"
+    case .cannotWrite: "cannot_write"
+    }
+  }
+}
+
+/// The output name series claimed in this run, so two inputs never write the same names
+/// (`take.wav` and `take.aiff` both become `take_segment_NNN.wav`).
+private final class OutputClaims: Sendable {
+  private let owners = Mutex<[RawPath: RawPath]>([:])
+
+  /// Claims the series `prefix…suffix` for `source`.
+  ///
+  /// - Throws: `SplitError.collision` when another source claimed it first.
+  func claim(_ series: RawPath, by source: RawPath) throws(SplitError) {
+    let owner = owners.withLock { owners -> RawPath in
+      if let owner = owners[series] { return owner }
+      owners[series] = source
+      return source
+    }
+    if owner != source { throw .collision(output: series, other: owner) }
+  }
+}
