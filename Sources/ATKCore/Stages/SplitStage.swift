@@ -82,7 +82,7 @@ public struct SplitStage: Stage {
 
     let settings = encoderSettings(for: file, record: record, path: path)
     let relpath = record.relpath ?? path.lastComponent
-    let relativeFolder = Self.safeFolder(relpath.parent)
+    let relativeFolder = try Self.safeFolder(relpath.parent, relpath: relpath)
     let folder = options.outputDirectory.appending(relativeFolder)
     let prefix = relpath.stem.bytes + Array("_segment_".utf8)
     let suffix = Array(".\(settings.format.fileExtension)".utf8)
@@ -202,10 +202,16 @@ public struct SplitStage: Stage {
     }!
   }
 
-  /// `folder` without `.`, `..` and leading slashes, so outputs stay below the output folder.
-  private static func safeFolder(_ folder: RawPath) -> RawPath {
+  /// `folder` without `.` components and leading slashes, so outputs stay below the output
+  /// folder.
+  ///
+  /// - Throws: `SplitError.relpathLeavesFolder` when it holds a `..` component.
+  private static func safeFolder(_ folder: RawPath, relpath: RawPath) throws(SplitError) -> RawPath {
     let parts = folder.bytes.split(separator: UInt8(ascii: "/")).filter {
-      !$0.elementsEqual(".".utf8) && !$0.elementsEqual("..".utf8)
+      !$0.elementsEqual(".".utf8)
+    }
+    if parts.contains(where: { $0.elementsEqual("..".utf8) }) {
+      throw .relpathLeavesFolder(relpath)
     }
     return RawPath(bytes: Array(parts.joined(separator: [UInt8(ascii: "/")])))
   }
@@ -225,6 +231,8 @@ enum SplitError: Error, CustomStringConvertible {
   case segmentTooShort(Double, sampleRate: Int)
   /// Another input of this run writes the same output names.
   case collision(output: RawPath, other: RawPath)
+  /// The record's `relpath` leads out of the output folder.
+  case relpathLeavesFolder(RawPath)
   /// The sample data could not be read (byte-copy path).
   case cannotRead(reason: String)
   /// An output could not be written (byte-copy path).
@@ -238,6 +246,8 @@ enum SplitError: Error, CustomStringConvertible {
       "a segment of \(seconds) s is shorter than one frame at \(rate) Hz"
     case .collision(let output, let other):
       "outputs '\(output.display)' are already written from '\(other.display)' in this run"
+    case .relpathLeavesFolder(let relpath):
+      "relpath '\(relpath.display)' leads out of the output folder"
     case .cannotRead(let reason): "cannot read: \(reason)"
     case .cannotWrite(let path, let reason): "cannot write '\(path.display)': \(reason)"
     }
@@ -249,6 +259,7 @@ enum SplitError: Error, CustomStringConvertible {
     case .truncated: "truncated"
     case .segmentTooShort: "bad_option"
     case .collision: "output_collision"
+    case .relpathLeavesFolder: "bad_record"
     case .cannotRead: "read_error"
     case .cannotWrite: "cannot_write"
     }
