@@ -12,8 +12,13 @@ private let caughtSignal = Atomic<Int32>(0)
 /// A second signal exits at once. Handlers are installed without `SA_RESTART`, so a blocked
 /// `read(2)` returns `EINTR` and the reader can look at the flag.
 public enum Cancellation {
-  /// Installs the handlers. Call once, early in `main`.
+  /// Installs the handlers and unblocks the signals (a parent such as a test runner may start
+  /// the tool with them blocked). Call once, early in `main`, before starting threads.
   public static func install() {
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, number) }
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     for number in [SIGINT, SIGTERM, SIGHUP] {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { number in
