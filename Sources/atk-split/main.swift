@@ -18,12 +18,14 @@ struct ATKSplit: ParsableCommand {
   @Option(name: .shortAndLong, help: ArgumentHelp("Folder for the segments.", valueName: "dir"))
   var output = "atk-out"
 
-  @Option(help: ArgumentHelp(
-    "Merge a final piece shorter than this into the one before it.", valueName: "seconds"))
+  @Option(
+    help: ArgumentHelp(
+      "Merge a final piece shorter than this into the one before it.", valueName: "seconds"))
   var minLast: Double = 0
 
-  @Option(help: ArgumentHelp(
-    "Output format: wav, flac, mp3, ogg or opus (default: the input's).", valueName: "format"))
+  @Option(
+    help: ArgumentHelp(
+      "Output format: wav, flac, mp3, ogg or opus (default: the input's).", valueName: "format"))
   var format: String?
 
   @OptionGroup var common: CommonOptions

@@ -47,7 +47,8 @@ import Testing
   /// Integer samples of a generated signal at `bits`, left-aligned as `sf_readf_int` gives them.
   func samples(frames: Int, channels: Int, bits: Int) throws -> [Int32] {
     let wav = dir.file("ref-\(bits)-\(channels).wav")
-    try TestAudio.writeWAV(wav, frames: frames, channels: channels, bits: bits, signal: TestAudio.noise)
+    try TestAudio.writeWAV(
+      wav, frames: frames, channels: channels, bits: bits, signal: TestAudio.noise)
     return try TestAudio.samples(ofWAV: wav).samples.map { $0 << Int32(32 - bits) }
   }
 
@@ -105,8 +106,9 @@ import Testing
     #expect(records.allSatisfy { $0["format"]?.stringValue == "flac" })
     #expect(records.allSatisfy { $0["encoding"]?.stringValue == "pcm_\(bits)" })
     #expect(records.last?["frames"]?.intValue == 77)
-    #expect(records.last.map { String(decoding: $0.path!.bytes, as: UTF8.self) }
-      == dir.file("out/take_segment_009.flac"))
+    #expect(
+      records.last.map { String(decoding: $0.path!.bytes, as: UTF8.self) }
+        == dir.file("out/take_segment_009.flac"))
     #expect(try readBack(records) == source)
     // FLAC to WAV keeps the samples as well.
     #expect(try readBack(try split(flac, seconds: 0.5, format: .wav)) == source)
@@ -146,8 +148,9 @@ import Testing
       #expect(file.tags["title"] == "A title")
       #expect(file.tags["artist"] == "Someone")
       #expect(file.frames == record["frames"]?.intValue)
-      let size = try FileManager.default.attributesOfItem(
-        atPath: String(decoding: record.path!.bytes, as: UTF8.self))[.size] as? Int
+      let size =
+        try FileManager.default.attributesOfItem(
+          atPath: String(decoding: record.path!.bytes, as: UTF8.self))[.size] as? Int
       #expect(record["bytes"]?.intValue == size.map(Int64.init))
     }
     #expect(try readBack(records) == readBack([Record(path: RawPath(wav))]))

@@ -9,7 +9,9 @@ import Testing
   init() throws { dir = try TemporaryDirectory() }
 
   /// The text of a record's path key.
-  func path(_ record: Record) -> String { String(decoding: record.path?.bytes ?? [], as: UTF8.self) }
+  func path(_ record: Record) -> String {
+    String(decoding: record.path?.bytes ?? [], as: UTF8.self)
+  }
 
   /// The samples of the WAV segments in `records`, one after another.
   func concatenated(_ records: [Record]) throws -> [Int32] {
@@ -66,6 +68,49 @@ import Testing
       #expect(record["relpath"]?.stringValue == name)
       let size = try FileManager.default.attributesOfItem(atPath: path(record))[.size] as? Int
       #expect(record["bytes"]?.intValue == size.map(Int64.init))
+    }
+  }
+
+  @Test(.disabled(if: convertMissing, "needs atk-convert to make FLAC"))
+  func flacSegmentsConcatenatedEqualTheSource() throws {
+    let source = dir.file("take.wav")
+    try TestAudio.writeWAV(
+      source, frames: 8000 * 2 + 5, channels: 2, bits: 24, signal: TestAudio.noise)
+    let flac = try runTool("atk-convert", ["flac", "-o", dir.file("flac"), source])
+    #expect(flac.status == 0, "\(flac.stderr)")
+    let split = try runTool("atk-split", ["0.3", "-o", dir.file("seg")], stdin: flac.output)
+    #expect(split.status == 0, "\(split.stderr)")
+    #expect(split.records.count == 7)
+    #expect(split.records.allSatisfy { path($0).hasSuffix(".flac") })
+    #expect(split.records.allSatisfy { $0["encoding"]?.stringValue == "pcm_24" })
+    let back = try runTool("atk-convert", ["wav", "-o", dir.file("back")], stdin: split.output)
+    #expect(back.status == 0, "\(back.stderr)")
+    #expect(try concatenated(back.records) == TestAudio.samples(ofWAV: source).samples)
+  }
+
+  @Test(.disabled(if: convertMissing, "needs atk-convert to make MP3"))
+  func mp3IsReencodedAtItsOwnBitrate() throws {
+    let source = dir.file("talk.wav")
+    try TestAudio.writeWAV(
+      source, frames: 16000 * 3 + 4000, sampleRate: 16000, channels: 2,
+      signal: TestAudio.sine(440, sampleRate: 16000))
+    let mp3 = try runTool("atk-convert", ["mp3", "--bitrate", "64", "-o", dir.file("mp3"), source])
+    #expect(mp3.status == 0, "\(mp3.stderr)")
+    let split = try runTool("atk-split", ["1", "-o", dir.file("seg")], stdin: mp3.output)
+    #expect(split.status == 0, "\(split.stderr)")
+    let records = split.records
+    #expect(records.map { $0["frames"]?.intValue } == [16000, 16000, 16000, 4000])
+    #expect(records.allSatisfy { path($0).hasSuffix(".mp3") && $0["format"]?.stringValue == "mp3" })
+    for record in records.prefix(3) {
+      let bitrate = record["bitrate"]?.intValue ?? 0
+      #expect(bitrate >= 56 && bitrate <= 76, "bitrate \(bitrate)")
+    }
+    // Each segment decodes to its length, within one MP3 frame.
+    let scan = try runTool("atk-scan", records.map(path))
+    for (segment, scanned) in zip(records, scan.records) {
+      let want = segment["frames"]?.intValue ?? 0
+      let got = scanned["frames"]?.intValue ?? 0
+      #expect(abs(got - want) <= 1152, "\(path(segment)): \(got) frames, want \(want)")
     }
   }
 
@@ -126,7 +171,8 @@ import Testing
   @Test func nestedSplitAddsAPartLevelAndKeepsUnknownKeys() throws {
     let source = dir.file("nest.wav")
     try TestAudio.writeWAV(source, frames: 8000 * 4, signal: TestAudio.noise)
-    let input = #"{"path":"\#(source)","origin":"raw/nest.wav","relpath":"talks/nest.wav","#
+    let input =
+      #"{"path":"\#(source)","origin":"raw/nest.wav","relpath":"talks/nest.wav","#
       + #""custom":{"keep":[1,2]},"encoder_delay":576}"# + "\n"
     let first = try runTool("atk-split", ["2", "-o", dir.file("a")], stdin: input)
     #expect(first.status == 0, "\(first.stderr)")
@@ -186,7 +232,8 @@ import Testing
   }
 
   @Test func failedRecordsPassThroughUntouched() throws {
-    let line = #"{"error":{"code":"corrupt","message":"x"},"origin":"o.wav","path":"o.wav","#
+    let line =
+      #"{"error":{"code":"corrupt","message":"x"},"origin":"o.wav","path":"o.wav","#
       + #""status":"failed","step":"scan"}"#
     let result = try runTool("atk-split", ["1", "-o", dir.file("out")], stdin: line + "\n")
     #expect(result.status == 0)
@@ -203,8 +250,9 @@ import Testing
   }
 
   @Test func badCommandLinesAreUsageErrors() throws {
-    for arguments in [["1", "--no-such-flag"], ["0"], ["-2"], ["abc"], ["1", "--format", "aac"], []]
-    {
+    for arguments in [
+      ["1", "--no-such-flag"], ["0"], ["-2"], ["abc"], ["1", "--format", "aac"], [],
+    ] {
       let result = try runTool("atk-split", arguments)
       #expect(result.status == 64, "\(arguments)")
       #expect(result.stdout.isEmpty, "\(arguments)")
@@ -230,14 +278,18 @@ import Testing
     try TestAudio.writeWAV(dir.file("x/take.wav"), frames: 8000, signal: TestAudio.noise)
     try TestAudio.writeWAV(dir.file("y/take.wav"), frames: 8000)
     let result = try runTool(
-      "atk-split", ["0.5", "-j", "1", "-o", dir.file("out"), dir.file("x/take.wav"),
-        dir.file("y/take.wav")])
+      "atk-split",
+      [
+        "0.5", "-j", "1", "-o", dir.file("out"), dir.file("x/take.wav"),
+        dir.file("y/take.wav"),
+      ])
     #expect(result.status == 1)
     #expect(result.records.count == 3)
     #expect(result.records[2]["error"]?.objectValue?["code"]?.stringValue == "output_collision")
     // The first input's segments are intact.
-    #expect(try concatenated(Array(result.records.prefix(2)))
-      == TestAudio.samples(ofWAV: dir.file("x/take.wav")).samples)
+    #expect(
+      try concatenated(Array(result.records.prefix(2)))
+        == TestAudio.samples(ofWAV: dir.file("x/take.wav")).samples)
   }
 
   @Test func aRelpathLeadingOutOfTheOutputFolderIsABadRecord() throws {
@@ -256,7 +308,8 @@ import Testing
     let cut = dir.file("cut.wav")
     let bytes = TestAudio.wav(frames: 8000)
     try Data(bytes.prefix(bytes.count / 2)).write(to: URL(fileURLWithPath: cut))
-    let result = try runTool("atk-split", ["0.5", "-o", dir.file("out")], stdin: "\(odd)\n\(cut)\n")
+    let result = try runTool(
+      "atk-split", ["0.5", "-o", dir.file("out")], stdin: "\(odd)\n\(cut)\n")
     #expect(result.status == 1)
     #expect(result.records.count == 3)
     #expect(path(result.records[0]) == dir.file("out/-it's a \"take\" #1_segment_001.wav"))

@@ -65,7 +65,9 @@ struct WAVLayout {
         else { return nil }
         format = header + body
       case "LIST" where info == nil && padded <= infoLimit && size >= 4:
-        if let body = bytes(at: offset + 8, count: Int(padded)), body[0..<4].elementsEqual("INFO".utf8) {
+        if let body = bytes(at: offset + 8, count: Int(padded)),
+          body[0..<4].elementsEqual("INFO".utf8)
+        {
           info = header + body
         }
       case "data":
@@ -103,7 +105,9 @@ struct WAVLayout {
   }
 
   private static func word(_ value: Int64) -> [UInt8] {
-    [UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8),
-     UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 24)]
+    [
+      UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8),
+      UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 24),
+    ]
   }
 }

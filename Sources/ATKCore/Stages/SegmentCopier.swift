@@ -1,8 +1,9 @@
+import ATKRecords
+import CSndFile
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
-import CSndFile
 
 /// Copies consecutive runs of frames from one open input into segment files.
 ///

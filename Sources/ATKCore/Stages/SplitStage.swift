@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ATKRecords
 import CSndFile
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// atk-split's work: cut each file into fixed-length segments, one output record each.
 ///
@@ -41,8 +42,8 @@ public struct SplitStage: Stage {
 
   public init(options: Options) { self.options = options }
 
-  public func process(_ record: Record, context: StageContext, emit: (Record) -> Void) throws(
-    CancellationError)
+  public func process(_ record: Record, context: StageContext, emit: (Record) -> Void)
+    throws(CancellationError)
   {
     guard let path = record.path else {
       emit(record.failed(code: "bad_record", message: "record has no 'path'", step: "split"))
@@ -206,7 +207,8 @@ public struct SplitStage: Stage {
   /// folder.
   ///
   /// - Throws: `SplitError.relpathLeavesFolder` when it holds a `..` component.
-  private static func safeFolder(_ folder: RawPath, relpath: RawPath) throws(SplitError) -> RawPath {
+  private static func safeFolder(_ folder: RawPath, relpath: RawPath) throws(SplitError) -> RawPath
+  {
     let parts = folder.bytes.split(separator: UInt8(ascii: "/")).filter {
       !$0.elementsEqual(".".utf8)
     }
@@ -241,7 +243,8 @@ enum SplitError: Error, CustomStringConvertible {
   var description: String {
     switch self {
     case .truncated(let decoded, let declared, let reason):
-      "truncated: decoded \(decoded) of \(declared) declared frames" + (reason.isEmpty ? "" : " (\(reason))")
+      "truncated: decoded \(decoded) of \(declared) declared frames"
+        + (reason.isEmpty ? "" : " (\(reason))")
     case .segmentTooShort(let seconds, let rate):
       "a segment of \(seconds) s is shorter than one frame at \(rate) Hz"
     case .collision(let output, let other):
