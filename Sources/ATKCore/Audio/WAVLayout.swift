@@ -60,7 +60,7 @@ struct WAVLayout {
       let size = word(header, 4)
       let padded = size + (size & 1)
       switch id {
-      case "fmt ":
+      case "fmt " where format == nil && dataOffset == nil:
         guard size >= 16, size <= 4096, let body = bytes(at: offset + 8, count: Int(padded))
         else { return nil }
         format = header + body
@@ -70,11 +70,13 @@ struct WAVLayout {
         {
           info = header + body
         }
-      case "data":
+      case "data" where dataOffset == nil:
         dataOffset = offset + 8
       default: break
       }
-      if id == "data" && (size == 0xFFFF_FFFF || offset + 8 + size > fileSize) { break }
+      if id == "data" && (size == 0 || size == 0xFFFF_FFFF || offset + 8 + size > fileSize) {
+        break  // a streamed WAV: the samples run to the end of the file
+      }
       offset += 8 + padded
     }
     guard let format, let dataOffset else { return nil }
