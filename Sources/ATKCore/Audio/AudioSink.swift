@@ -72,8 +72,9 @@ final class SndfileSink: AudioSink {
       }
     case .opus:
       if let bitrate = settings.bitrate {
-        // libsndfile maps compression level 0...1 onto Opus bit rates from high to low.
-        let level = 1 - (Double(bitrate) - 6) / (256 - 6) * 1
+        // libsndfile 1.2 maps compression level 0...1 linearly onto 256...6 kbit/s per channel.
+        let perChannel = Double(bitrate) / Double(max(1, settings.channels))
+        let level = 1 - (perChannel - 6) / 250
         file.set(Int32(SFC_SET_COMPRESSION_LEVEL), max(0, min(1, level)))
       }
     default: break

@@ -98,8 +98,11 @@ public final class SoundFile {
     // libsndfile logs "data : 176400 (should be 88178)" when the file is shorter than declared.
     for line in log.split(separator: "\n") where line.contains("(should be") {
       let words = line.split(whereSeparator: { !$0.isNumber })
+      // 0xFFFFFFFF (and 0xFFFFFFFF - 8 for RIFF) is what streaming writers put in a header they
+      // cannot go back to; that file is whole, not truncated.
       if words.count >= 2, let declared = Int64(words[words.count - 2]),
-        let actual = Int64(words[words.count - 1]), declared > actual
+        let actual = Int64(words[words.count - 1]), declared > actual,
+        declared < 0xFFFF_FFF0
       {
         return true
       }
