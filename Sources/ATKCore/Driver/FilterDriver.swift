@@ -29,7 +29,7 @@ public struct FilterDriver {
       diagnostics.note("reading records from the terminal; end the input with Ctrl-D")
     }
     let shared = SharedState(window: max(2, options.jobs * 2))
-    startReader(shared)
+    startReader(shared, stage: stage)
     for _ in 0..<max(1, options.jobs) { startWorker(shared, stage: stage) }
 
     let writer = RecordWriter(fd: StandardStreams.output, unbuffered: options.unbuffered)
@@ -101,7 +101,7 @@ public struct FilterDriver {
     case finish
   }
 
-  private func startReader(_ shared: SharedState) {
+  private func startReader(_ shared: SharedState, stage: some Stage) {
     let options = self.options
     startThread {
       var source = InputSource(options: options)
@@ -117,7 +117,10 @@ public struct FilterDriver {
           }
           return
         }
-        guard let item, !Cancellation.isRequested else { break }
+        guard var item, !Cancellation.isRequested else { break }
+        if case .work(let record, let line) = item, let failed = stage.admit(record) {
+          item = .failure(failed, line: line)
+        }
         shared.monitor.locked {
           while shared.readCount - shared.written >= shared.window && !Cancellation.isRequested {
             shared.monitor.wait(milliseconds: 100)

@@ -30,4 +30,15 @@ public protocol Stage: Sendable {
   /// Handles one record.
   func process(_ record: Record, context: StageContext, emit: (Record) -> Void) throws(
     CancellationError)
+
+  /// Looks at each record once, in input order, on one thread, before any worker sees it.
+  ///
+  /// Returns a failed record to stop the input there (the driver reports and writes it), or
+  /// nil to go on. atk-convert uses it to catch two inputs mapping to one output in input
+  /// order, whatever `--jobs` is. The default does nothing.
+  func admit(_ record: Record) -> Record?
+}
+
+extension Stage {
+  public func admit(_ record: Record) -> Record? { nil }
 }
