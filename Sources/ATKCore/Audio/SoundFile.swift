@@ -15,7 +15,7 @@ public final class SoundFile {
   public private(set) var info: SF_INFO
   private var handle: OpaquePointer?
 
-  private init(path: RawPath, handle: OpaquePointer, info: SF_INFO) {
+  init(path: RawPath, handle: OpaquePointer, info: SF_INFO) {
     self.path = path
     self.handle = handle
     self.info = info
@@ -64,7 +64,8 @@ public final class SoundFile {
       let number = sf_error(nil)
       let reason = String(cString: sf_strerror(nil))
       let log = Self.log(of: nil)
-      Glibc.close(fd)
+      // sf_open_fd with close_desc closes the descriptor itself on failure; closing it again
+      // could close a descriptor another thread has just opened.
       throw classifyOpenFailure(
         path: path, libraryCode: number, reason: reason, log: log,
         head: Array(head.prefix(max(0, headCount))), size: Int64(status.st_size))
