@@ -1,3 +1,66 @@
-// Placeholder until this tool lands; see the issue tracker.
 import ATKCommandLine
-print("atk-convert: not built yet")
+import ATKCore
+import ArgumentParser
+
+struct ATKConvert: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "atk-convert",
+    abstract: "Convert each input file to FORMAT below an output folder, one record per output.",
+    discussion: """
+      FORMAT is wav, flac, mp3, ogg (Vorbis) or opus. With no PATH, reads records or paths from \
+      standard input. Inputs already in the asked-for form are copied, not re-encoded. \
+      See atk-convert(1).
+      """,
+    version: atkVersion)
+
+  @Argument(help: "Output format: wav, flac, mp3, ogg or opus.") var format: String
+  @Argument(help: "Files and folders to convert (folders recursively).") var paths: [String] = []
+
+  @Option(name: .shortAndLong, help: ArgumentHelp("Folder the outputs go below.", valueName: "dir"))
+  var output = "atk-out"
+  @Option(help: ArgumentHelp("mp3 constant bit rate (8-320) or opus bit rate (6-256).", valueName: "kbps"))
+  var bitrate: Int?
+  @Option(help: ArgumentHelp("mp3 VBR quality 0 (best) to 9, default 2; ogg 0 to 10 (best).", valueName: "n"))
+  var quality: Double?
+  @Option(help: ArgumentHelp("flac compression level 0 to 8.", valueName: "n")) var compression: Int?
+  @Option(help: ArgumentHelp("Output sample rate (libsoxr, high quality).", valueName: "hz"))
+  var sampleRate: Int?
+  @Option(help: ArgumentHelp("Mix to 1 or 2 channels.", valueName: "n")) var channels: Int?
+  @Option(help: ArgumentHelp("wav: 16, 24, 32 or 32f (float); flac: 16 or 24.", valueName: "bits"))
+  var bits: String?
+  @Flag(help: "Re-encode even inputs that already match.") var force = false
+  @Flag(help: "Flush each output to disk (fsync) before renaming it into place.") var sync = false
+  @OptionGroup var common: CommonOptions
+
+  func validate() throws {
+    guard let format = AudioFormat(name: format) else {
+      throw ValidationError("unknown format '\(format)': use wav, flac, mp3, ogg or opus")
+    }
+    if let bits, EncoderSettings.SampleEncoding(rawValue: bits) == nil {
+      throw ValidationError("--bits is 16, 24, 32 or 32f, not '\(bits)'")
+    }
+    if let problem = stageOptions(format).problem { throw ValidationError(problem) }
+  }
+
+  func stageOptions(_ format: AudioFormat) -> ConvertStage.Options {
+    var options = ConvertStage.Options(format: format)
+    options.outputDirectory = RawArguments.paths(for: [output])[0]
+    options.bitrate = bitrate
+    options.quality = quality
+    options.compression = compression
+    options.sampleRate = sampleRate
+    options.channels = channels
+    options.sampleEncoding = bits.flatMap { EncoderSettings.SampleEncoding(rawValue: $0) }
+    options.force = force
+    options.sync = sync
+    return options
+  }
+
+  func run() throws {
+    let driver = common.driverOptions(tool: "atk-convert", inputs: paths, defaultJobs: coreCount)
+    let stage = ConvertStage(options: stageOptions(AudioFormat(name: format)!))
+    try exitAfter(FilterDriver(options: driver).run(stage))
+  }
+}
+
+ATKConvert.main()
