@@ -18,6 +18,10 @@ public protocol AudioSink: AnyObject {
   /// Encodes interleaved float frames.
   func write(_ samples: UnsafePointer<Float>, frames: Int) throws(SoundFileError)
 
+  /// Encodes interleaved 16-bit integer frames (as `sf_readf_short` returns them): the cheapest
+  /// path for 16-bit sources, and the one the `lame` command line takes.
+  func write(_ samples: UnsafePointer<Int16>, frames: Int) throws(SoundFileError)
+
   /// Ends the stream (trailers, the MP3 LAME tag) and returns the facts of the written file.
   ///
   /// The caller then commits the `OutputFile` the sink was writing into.
@@ -99,6 +103,11 @@ final class SndfileSink: AudioSink {
   }
 
   func write(_ samples: UnsafePointer<Float>, frames count: Int) throws(SoundFileError) {
+    try file.write(samples, frames: count)
+    frames += Int64(count)
+  }
+
+  func write(_ samples: UnsafePointer<Int16>, frames count: Int) throws(SoundFileError) {
     try file.write(samples, frames: count)
     frames += Int64(count)
   }

@@ -160,6 +160,26 @@ final class Mp3Sink: AudioSink {
     frames += Int64(count)
   }
 
+  /// Encodes 16-bit integers (`lame_encode_buffer_interleaved`, or `lame_encode_buffer` for
+  /// mono), as the `lame` command line does with 16-bit input.
+  func write(_ samples: UnsafePointer<Int16>, frames count: Int) throws(SoundFileError) {
+    var done = 0
+    while done < count {
+      let n = min(count - done, 8192)
+      let room = try reserve(frames: n)
+      let block = samples + done * settings.channels
+      let result =
+        settings.channels == 1
+        ? lame_encode_buffer(lame, block, block, Int32(n), buffer + buffered, room)
+        : lame_encode_buffer_interleaved(
+          lame, UnsafeMutablePointer(mutating: block), Int32(n), buffer + buffered, room)
+      guard result >= 0 else { throw encodeError(result) }
+      buffered += Int(result)
+      done += n
+    }
+    frames += Int64(count)
+  }
+
   /// Encodes floats in [-1, 1] (`lame_encode_buffer_interleaved_ieee_float`, or
   /// `lame_encode_buffer_ieee_float` for mono).
   func write(_ samples: UnsafePointer<Float>, frames count: Int) throws(SoundFileError) {

@@ -344,6 +344,20 @@ public struct ConvertStage: Stage {
     let targetBits = settings.sampleEncoding.flatMap { $0 == .float ? nil : $0.bits }
     var total: Int64 = 0
 
+    if let sourceBits = source.bits, sourceBits <= 16, sameShape, sink.prefersIntegers {
+      // 8- and 16-bit PCM as 16-bit integers: exact, and the cheapest path through libsndfile
+      // and LAME.
+      let samples = UnsafeMutablePointer<Int16>.allocate(capacity: block * source.channels)
+      defer { samples.deallocate() }
+      while true {
+        if Cancellation.isRequested { throw .cancelled }
+        let n = file.read(into: samples, frames: block)
+        if n <= 0 { break }
+        do { try sink.write(samples, frames: n) } catch { throw Failure(error) }
+        total += Int64(n)
+      }
+      return total
+    }
     if let sourceBits = source.bits, sameShape, sink.prefersIntegers {
       // Integer PCM straight through: bit-exact unless the output has fewer bits.
       let samples = UnsafeMutablePointer<Int32>.allocate(capacity: block * source.channels)
