@@ -115,6 +115,13 @@ final class SndfileSink: AudioSink {
   func finish() throws(SoundFileError) -> AudioFacts {
     let format = file.format
     try file.close()
+    if settings.format == .ogg || settings.format == .opus {
+      let serial = OggSerial.serial(for: output.finalPath.lastComponent)
+      guard OggSerial.rewrite(descriptor: output.descriptor, serial: serial) else {
+        throw .cannotWrite(
+          path: output.finalPath, reason: "cannot set the Ogg serial number: \(String(cString: strerror(errno)))")
+      }
+    }
     var status = stat()
     let size = fstat(output.descriptor, &status) == 0 ? Int64(status.st_size) : 0
     return AudioFacts(

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ATKRecords
+
+/// Gives an Ogg file a stream serial number of atk's choosing.
+///
+/// libsndfile seeds each Ogg stream's serial number from the clock, so the same input would
+/// give different bytes on every run. atk derives the serial from the output's file name
+/// instead, so a conversion is reproducible byte for byte (a resumed batch, `--jobs`).
+enum OggSerial {
+  /// The serial number for an output named `name`: FNV-1a of the name, folded to 32 bits.
+  static func serial(for name: RawPath) -> UInt32 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in name.bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+  }
+
+  /// Rewrites the serial number and checksum of every page of the Ogg file open on `fd`.
+  ///
+  /// - Returns: false when the file is not a sequence of Ogg pages or cannot be rewritten.
+  static func rewrite(descriptor fd: Int32, serial: UInt32) -> Bool {
+    let page = UnsafeMutablePointer<UInt8>.allocate(capacity: 27 + 255 + 255 * 255)
+    defer { page.deallocate() }
+    var offset: off_t = 0
+    while true {
+      let header = readFully(fd, page, 27, at: offset)
+      if header == 0 { return true }
+      guard header == 27, page[0] == 0x4F, page[1] == 0x67, page[2] == 0x67, page[3] == 0x53
+      else { return false }
+      let segments = Int(page[26])
+      guard readFully(fd, page + 27, segments, at: offset + 27) == segments else { return false }
+      var body = 0
+      for i in 0..<segments { body += Int(page[27 + i]) }
+      let headerSize = 27 + segments
+      guard readFully(fd, page + headerSize, body, at: offset + off_t(headerSize)) == body else {
+        return false
+      }
+      let size = headerSize + body
+      for i in 0..<4 {
+        page[14 + i] = UInt8(truncatingIfNeeded: serial >> (8 * UInt32(i)))
+        page[22 + i] = 0
+      }
+      let crc = checksum(page, count: size)
+      for i in 0..<4 { page[22 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+      var done = 0
+      while done < size {
+        let n = pwrite(fd, page + done, size - done, offset + off_t(done))
+        if n > 0 {
+          done += n
+        } else if n < 0 && errno == EINTR {
+          continue
+        } else {
+          return false
+        }
+      }
+      offset += off_t(size)
+    }
+  }
+
+  private static func readFully(
+    _ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int, at offset: off_t
+  ) -> Int {
+    var done = 0
+    while done < count {
+      let n = pread(fd, buffer + done, count - done, offset + off_t(done))
+      if n > 0 {
+        done += n
+      } else if n < 0 && errno == EINTR {
+        continue
+      } else {
+        break
+      }
+    }
+    return done
+  }
+
+  /// The Ogg page checksum: CRC-32, polynomial 0x04C11DB7, not reflected, starting at 0.
+  private static let table: [UInt32] = (0..<256).map { index in
+    var r = UInt32(index) << 24
+    for _ in 0..<8 { r = r & 0x8000_0000 != 0 ? (r << 1) ^ 0x04C1_1DB7 : r << 1 }
+    return r
+  }
+
+  private static func checksum(_ bytes: UnsafePointer<UInt8>, count: Int) -> UInt32 {
+    var crc: UInt32 = 0
+    table.withUnsafeBufferPointer { t in
+      for i in 0..<count { crc = (crc << 8) ^ t[Int((crc >> 24) ^ UInt32(bytes[i]))] }
+    }
+    return crc
+  }
+}
