@@ -448,7 +448,8 @@ public struct ConvertStage: Stage {
     return total
   }
 
-  /// Rounds full-scale integers to the nearest value that `bits` bits hold (saturating).
+  /// Rounds full-scale integers to the nearest value that `bits` bits hold, halves up
+  /// (saturating).
   static func round(_ samples: UnsafeMutablePointer<Int32>, count: Int, toBits bits: Int) {
     let shift = Int64(32 - bits)
     let half = Int64(1) << (shift - 1)
@@ -459,7 +460,8 @@ public struct ConvertStage: Stage {
     }
   }
 
-  /// Floats in [-1, 1] to full-scale integers rounded to `bits` bits (saturating, no dither),
+  /// Floats in [-1, 1] to full-scale integers rounded to `bits` bits (halves up, as `round`
+  /// does; saturating, no dither),
   /// so 16- and 24-bit PCM that went through floats comes back exactly.
   static func quantize(
     _ samples: UnsafePointer<Float>, count: Int, bits: Int, into out: UnsafeMutablePointer<Int32>
@@ -469,7 +471,7 @@ public struct ConvertStage: Stage {
     let high = scale - 1
     let shift = Int32(32 - bits)
     for i in 0..<count {
-      let value = min(max((Double(samples[i]) * scale).rounded(), low), high)
+      let value = min(max((Double(samples[i]) * scale + 0.5).rounded(.down), low), high)
       out[i] = Int32(value) << shift
     }
   }
