@@ -3,17 +3,26 @@
 #endif
 import ATKRecords
 
-/// Just enough of the MPEG audio frame header to tell a constant-bit-rate MP3 from a VBR one.
+/// Just enough of the MPEG audio frame header to tell a constant-bit-rate MP3 from a VBR one,
+/// and a file whose length is stated from one whose length libsndfile can only estimate.
 enum MP3Header {
   private static let mpeg1Bitrates = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
   private static let mpeg2Bitrates = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
   private static let mpeg1Rates = [44100, 48000, 32000]
 
-  /// The bit rate in kbit/s of a constant-bit-rate layer III file, nil for VBR or unknown.
-  ///
+  /// What the first frame of a layer III file says about the whole file.
+  struct Summary: Equatable {
+    /// The bit rate in kbit/s of a constant-bit-rate file, nil for VBR.
+    var constantBitrate: Int?
+    /// Whether a Xing, Info or VBRI frame states the length (without one, libsndfile's frame
+    /// count is only an estimate).
+    var hasLengthTag: Bool
+  }
+
   /// Looks past an ID3v2 tag at the first frame: an `Info` tag means CBR, `Xing` or `VBRI`
-  /// mean VBR; without a tag, the first four frames must share one bit rate.
-  static func constantBitrate(of path: RawPath) -> Int? {
+  /// mean VBR; without a tag, the first four frames must share one bit rate to count as CBR.
+  /// Nil when no layer III frame is found near the start.
+  static func inspect(_ path: RawPath) -> Summary? {
     let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -31,22 +40,27 @@ enum MP3Header {
     guard let first = bytes.indices.dropLast(4).first(where: { frame(in: bytes, at: $0) != nil }),
       let header = frame(in: bytes, at: first)
     else { return nil }
-    let tagAt = first + 4 + header.sideInfo
-    if tagAt + 4 <= bytes.count {
-      let tag = String(decoding: bytes[tagAt..<tagAt + 4], as: UTF8.self)
-      if tag == "Info" { return header.bitrate }
-      if tag == "Xing" { return nil }
+    func text(at offset: Int) -> String? {
+      offset + 4 <= bytes.count ? String(decoding: bytes[offset..<offset + 4], as: UTF8.self) : nil
     }
-    if first + 40 <= bytes.count, String(decoding: bytes[first + 36..<first + 40], as: UTF8.self) == "VBRI" {
-      return nil
+    switch text(at: first + 4 + header.sideInfo) {
+    case "Info": return Summary(constantBitrate: header.bitrate, hasLengthTag: true)
+    case "Xing": return Summary(constantBitrate: nil, hasLengthTag: true)
+    default: break
     }
+    if text(at: first + 36) == "VBRI" { return Summary(constantBitrate: nil, hasLengthTag: true) }
     var at = first
     for _ in 0..<4 {
-      guard let next = frame(in: bytes, at: at) else { return at >= bytes.count - 4 ? header.bitrate : nil }
-      guard next.bitrate == header.bitrate else { return nil }
+      guard let next = frame(in: bytes, at: at) else {
+        let ended = at >= bytes.count - 4
+        return Summary(constantBitrate: ended ? header.bitrate : nil, hasLengthTag: false)
+      }
+      guard next.bitrate == header.bitrate else {
+        return Summary(constantBitrate: nil, hasLengthTag: false)
+      }
       at += next.length
     }
-    return header.bitrate
+    return Summary(constantBitrate: header.bitrate, hasLengthTag: false)
   }
 
   private struct Frame {

@@ -317,7 +317,7 @@ public struct ConvertStage: Stage {
     case .mp3:
       guard options.quality == nil else { return false }
       guard let bitrate = options.bitrate else { return true }
-      return MP3Header.constantBitrate(of: path) == bitrate
+      return MP3Header.inspect(path)?.constantBitrate == bitrate
     }
   }
 
@@ -350,7 +350,7 @@ public struct ConvertStage: Stage {
       let samples = UnsafeMutablePointer<Int16>.allocate(capacity: block * source.channels)
       defer { samples.deallocate() }
       while true {
-        if Cancellation.isRequested { throw .cancelled }
+        try Self.checkCancellation(context)
         let n = file.read(into: samples, frames: block)
         if n <= 0 { break }
         do { try sink.write(samples, frames: n) } catch { throw Failure(error) }
@@ -364,7 +364,7 @@ public struct ConvertStage: Stage {
       defer { samples.deallocate() }
       let reduceTo = targetBits.flatMap { $0 < sourceBits ? $0 : nil }
       while true {
-        if Cancellation.isRequested { throw .cancelled }
+        try Self.checkCancellation(context)
         let n = file.read(into: samples, frames: block)
         if n <= 0 { break }
         if let bits = reduceTo { Self.round(samples, count: n * source.channels, toBits: bits) }
@@ -420,7 +420,7 @@ public struct ConvertStage: Stage {
     }
 
     while true {
-      if Cancellation.isRequested { throw .cancelled }
+      try Self.checkCancellation(context)
       let n = file.read(into: input, frames: block)
       if n <= 0 { break }
       total += Int64(n)
@@ -446,6 +446,11 @@ public struct ConvertStage: Stage {
       }
     }
     return total
+  }
+
+  /// Throws `.cancelled` once a stop was asked for (`StageContext.checkCancellation`).
+  private static func checkCancellation(_ context: StageContext) throws(Failure) {
+    do { try context.checkCancellation() } catch { throw .cancelled }
   }
 
   /// Rounds full-scale integers to the nearest value that `bits` bits hold, halves up
@@ -501,14 +506,34 @@ public struct ConvertStage: Stage {
     do { try output.commit() } catch { throw Failure(error) }
     var status = stat()
     let bytes = fstat(input, &status) == 0 ? Int64(status.st_size) : 0
+    var frames = file.frames
+    if AudioFormat.containerName(file.format) == "mp3" && MP3Header.inspect(path)?.hasLengthTag != true {
+      // Without a Xing tag libsndfile only estimates the length: count the frames instead.
+      frames = try Self.countFrames(path, channels: file.channels)
+    }
     let lossy = AudioFormat.integerBits(file.format) == nil && !options.format.isLossless
     return AudioFacts(
       format: AudioFormat.containerName(file.format),
       encoding: AudioFormat.encodingName(file.format), sampleRate: file.sampleRate,
-      channels: file.channels, frames: file.frames, bytes: bytes,
+      channels: file.channels, frames: frames, bytes: bytes,
       bitrate: lossy
-        ? AudioFacts.averageBitrate(bytes: bytes, frames: file.frames, sampleRate: file.sampleRate)
+        ? AudioFacts.averageBitrate(bytes: bytes, frames: frames, sampleRate: file.sampleRate)
         : nil)
+  }
+
+  /// The frames an MP3 decodes to, read through a stream to the end.
+  private static func countFrames(_ path: RawPath, channels: Int) throws(Failure) -> Int64 {
+    let file: SoundFile
+    do { file = try SoundFile.open(streaming: path) } catch { throw Failure(error) }
+    let buffer = UnsafeMutablePointer<Int16>.allocate(capacity: blockFrames * max(1, channels))
+    defer { buffer.deallocate() }
+    var total: Int64 = 0
+    while true {
+      if Cancellation.isRequested { throw .cancelled }
+      let n = file.read(into: buffer, frames: blockFrames)
+      if n <= 0 { return total }
+      total += Int64(n)
+    }
   }
 
   /// Copies a whole file between descriptors: `sendfile(2)` in 8 MiB steps, or read/write
