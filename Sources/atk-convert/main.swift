@@ -18,11 +18,16 @@ struct ATKConvert: ParsableCommand {
 
   @Option(name: .shortAndLong, help: ArgumentHelp("Folder the outputs go below.", valueName: "dir"))
   var output = "atk-out"
-  @Option(help: ArgumentHelp("mp3 constant bit rate (8-320) or opus bit rate (6-256).", valueName: "kbps"))
+  @Option(
+    help: ArgumentHelp("mp3 constant bit rate (8-320) or opus bit rate (6-256).", valueName: "kbps")
+  )
   var bitrate: Int?
-  @Option(help: ArgumentHelp("mp3 VBR quality 0 (best) to 9, default 2; ogg 0 to 10 (best).", valueName: "n"))
+  @Option(
+    help: ArgumentHelp(
+      "mp3 VBR quality 0 (best) to 9, default 2; ogg 0 to 10 (best).", valueName: "n"))
   var quality: Double?
-  @Option(help: ArgumentHelp("flac compression level 0 to 8.", valueName: "n")) var compression: Int?
+  @Option(help: ArgumentHelp("flac compression level 0 to 8.", valueName: "n")) var compression:
+    Int?
   @Option(help: ArgumentHelp("Output sample rate (libsoxr, high quality).", valueName: "hz"))
   var sampleRate: Int?
   @Option(help: ArgumentHelp("Mix to 1 or 2 channels.", valueName: "n")) var channels: Int?

@@ -20,7 +20,11 @@ import Testing
     #expect(options(.mp3).problem == nil)
     #expect(options(.mp3) { $0.bitrate = 192 }.problem == nil)
     #expect(options(.mp3) { $0.quality = 2.5 }.problem == nil)
-    #expect(options(.mp3) { $0.bitrate = 192; $0.quality = 2 }.problem != nil)
+    #expect(
+      options(.mp3) {
+        $0.bitrate = 192
+        $0.quality = 2
+      }.problem != nil)
     #expect(options(.mp3) { $0.bitrate = 7 }.problem != nil)
     #expect(options(.mp3) { $0.quality = 10 }.problem != nil)
     #expect(options(.mp3) { $0.sampleEncoding = .pcm16 }.problem != nil)
@@ -47,7 +51,8 @@ import Testing
         "\($0.relpath.display) \($0.path.display)"
       }
     }
-    #expect(location("/raw/talk/intro.wav", "talk/intro.wav") == "talk/intro.mp3 out/talk/intro.mp3")
+    #expect(
+      location("/raw/talk/intro.wav", "talk/intro.wav") == "talk/intro.mp3 out/talk/intro.mp3")
     #expect(location("/raw/a.flac", nil) == "a.mp3 out/a.mp3")
     #expect(location("/raw/a.b.wav", "./x//a.b.wav") == "x/a.b.mp3 out/x/a.b.mp3")
     #expect(location("/raw/noext", "noext") == "noext.mp3 out/noext.mp3")
@@ -149,7 +154,8 @@ import Testing
     #expect(
       MP3Header.inspect(write("plain.mp3", plain))
         == .init(constantBitrate: 128, hasLengthTag: false))
-    let id3: [UInt8] = Array("ID3".utf8) + [3, 0, 0, 0, 0, 0, 10] + [UInt8](repeating: 0, count: 10)
+    let id3: [UInt8] =
+      Array("ID3".utf8) + [3, 0, 0, 0, 0, 0, 10] + [UInt8](repeating: 0, count: 10)
     #expect(MP3Header.inspect(write("id3.mp3", id3 + frame(tag: "Info")))?.constantBitrate == 128)
     #expect(MP3Header.inspect(write("text.mp3", Array("not an mp3 at all".utf8))) == nil)
   }

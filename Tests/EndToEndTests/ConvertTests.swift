@@ -104,8 +104,9 @@ import Testing
     let back = try runTool(
       "atk-convert", ["wav", "--bits", "16", "-o", dir.file("i"), dir.file("f/a.wav")])
     #expect(back.status == 0, "\(back.stderr)")
-    #expect(try TestAudio.samples(ofWAV: dir.file("i/a.wav")).samples
-      == TestAudio.samples(ofWAV: source).samples)
+    #expect(
+      try TestAudio.samples(ofWAV: dir.file("i/a.wav")).samples
+        == TestAudio.samples(ofWAV: source).samples)
   }
 
   @Test func twentyFourBitsTo16AreRounded() throws {
@@ -227,7 +228,8 @@ import Testing
       let result = try runTool("atk-convert", [format, "-o", dir.file(format), source])
       #expect(result.status == 0, "\(format): \(result.stderr)")
       #expect(result.records.first?["tags"]?.objectValue == expected, "\(format)")
-      #expect(try scan(dir.file("\(format)/song.\(format)"))?["tags"]?.objectValue == expected,
+      #expect(
+        try scan(dir.file("\(format)/song.\(format)"))?["tags"]?.objectValue == expected,
         "\(format)")
     }
   }
@@ -259,7 +261,8 @@ import Testing
 
   @Test func jobsDoNotChangeTheOutput() throws {
     let inputs = dir.file("in")
-    try FileManager.default.createDirectory(atPath: inputs + "/sub", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: inputs + "/sub", withIntermediateDirectories: true)
     var names: [String] = []
     for i in 0..<6 {
       let name = (i % 2 == 0 ? "sub/" : "") + "f\(i).wav"
@@ -300,7 +303,8 @@ import Testing
     let same = try runTool("atk-convert", ["mp3", "-o", dir.file("m2"), mp3])
     #expect(same.records.first?["reencoded"] == .bool(false))
     #expect(try bytes(dir.file("m2/a.mp3")) == bytes(mp3))
-    let sameRate = try runTool("atk-convert", ["mp3", "--bitrate", "32", "-o", dir.file("m3"), mp3])
+    let sameRate = try runTool(
+      "atk-convert", ["mp3", "--bitrate", "32", "-o", dir.file("m3"), mp3])
     #expect(sameRate.records.first?["reencoded"] == .bool(false))
     let other = try runTool("atk-convert", ["mp3", "--bitrate", "24", "-o", dir.file("m4"), mp3])
     #expect(other.records.first?["reencoded"] == .bool(true))
@@ -320,7 +324,8 @@ import Testing
     try TestAudio.writeWAV(dir.file("a.wav"), frames: 6000, channels: 2)
     try FileManager.default.moveItem(atPath: dir.file("tmp/a.flac"), toPath: dir.file("a.flac"))
     let result = try runTool(
-      "atk-convert", ["mp3", "-j", "\(jobs)", "-o", dir.file("o"), dir.file("a.wav"), dir.file("a.flac")])
+      "atk-convert",
+      ["mp3", "-j", "\(jobs)", "-o", dir.file("o"), dir.file("a.wav"), dir.file("a.flac")])
     #expect(result.status == 1)
     let records = result.records
     #expect(records.count == 2)
@@ -403,7 +408,8 @@ import Testing
   @Test func unwritableOutputFolder() throws {
     try TestAudio.writeWAV(dir.file("a.wav"), frames: 2000)
     FileManager.default.createFile(atPath: dir.file("plain"), contents: Data("x".utf8))
-    let result = try runTool("atk-convert", ["flac", "-o", dir.file("plain/out"), dir.file("a.wav")])
+    let result = try runTool(
+      "atk-convert", ["flac", "-o", dir.file("plain/out"), dir.file("a.wav")])
     #expect(result.status == 1)
     #expect(result.records.first?["error"]?.objectValue?["code"]?.stringValue == "cannot_write")
   }
@@ -443,10 +449,11 @@ import Testing
     let dataSize = UInt32(body.count * seconds)
     withUnsafeBytes(of: (dataSize + 36).littleEndian) { for i in 0..<4 { wav[4 + i] = $0[i] } }
     withUnsafeBytes(of: dataSize.littleEndian) { for i in 0..<4 { wav[40 + i] = $0[i] } }
-    let handle = try FileHandle(forWritingTo: {
-      FileManager.default.createFile(atPath: dir.file("long.wav"), contents: Data(wav))
-      return URL(fileURLWithPath: dir.file("long.wav"))
-    }())
+    let handle = try FileHandle(
+      forWritingTo: {
+        FileManager.default.createFile(atPath: dir.file("long.wav"), contents: Data(wav))
+        return URL(fileURLWithPath: dir.file("long.wav"))
+      }())
     handle.seekToEndOfFile()
     for _ in 0..<seconds { handle.write(Data(body)) }
     try handle.close()
@@ -454,10 +461,11 @@ import Testing
     let process = Process()
     process.executableURL = URL(fileURLWithPath: toolDirectory + "/atk-convert")
     process.arguments = ["mp3", "--quality", "0", "-o", dir.file("o"), dir.file("long.wav")]
-    process.standardOutput = try FileHandle(forWritingTo: {
-      FileManager.default.createFile(atPath: dir.file("stdout"), contents: nil)
-      return URL(fileURLWithPath: dir.file("stdout"))
-    }())
+    process.standardOutput = try FileHandle(
+      forWritingTo: {
+        FileManager.default.createFile(atPath: dir.file("stdout"), contents: nil)
+        return URL(fileURLWithPath: dir.file("stdout"))
+      }())
     process.standardError = FileHandle.nullDevice
     try process.run()
     let temporary = dir.file("o/.long.mp3.atk-tmp")
@@ -483,9 +491,10 @@ import Testing
     #expect(result.output.isEmpty, "\(result.output)")
     let help = try runTool("atk-convert", ["--help"]).output
     let text = try String(contentsOfFile: page, encoding: .utf8)
-    for option in ["--output", "--bitrate", "--quality", "--compression", "--sample-rate",
-      "--channels", "--bits", "--force", "--sync", "--jobs"]
-    {
+    for option in [
+      "--output", "--bitrate", "--quality", "--compression", "--sample-rate",
+      "--channels", "--bits", "--force", "--sync", "--jobs",
+    ] {
       #expect(help.contains(option))
       let name = String(option.dropFirst(2))
       #expect(text.contains("Fl \(name)") || text.contains("Fl -\(name)"), "\(option)")

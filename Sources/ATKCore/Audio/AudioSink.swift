@@ -118,8 +118,7 @@ final class SndfileSink: AudioSink {
     if settings.format == .ogg || settings.format == .opus {
       let serial = OggSerial.serial(for: output.finalPath.lastComponent)
       guard OggSerial.rewrite(descriptor: output.descriptor, serial: serial) else {
-        throw .cannotWrite(
-          path: output.finalPath, reason: "cannot set the Ogg serial number: \(String(cString: strerror(errno)))")
+        throw .cannotWrite(path: output.finalPath, reason: "cannot rewrite the Ogg pages")
       }
     }
     var status = stat()

@@ -20,8 +20,9 @@ public struct ChannelMixer: Sendable {
   public var isIdentity: Bool { inputChannels == outputChannels }
 
   /// Mixes `frames` frames from `input` into `output` (room for `frames × outputChannels`).
-  public func mix(_ input: UnsafePointer<Float>, frames: Int, into output: UnsafeMutablePointer<Float>)
-  {
+  public func mix(
+    _ input: UnsafePointer<Float>, frames: Int, into output: UnsafeMutablePointer<Float>
+  ) {
     let inCount = inputChannels
     let outCount = outputChannels
     if inCount == outCount {

@@ -1,12 +1,15 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 /// Just enough of the MPEG audio frame header to tell a constant-bit-rate MP3 from a VBR one,
 /// and a file whose length is stated from one whose length libsndfile can only estimate.
 enum MP3Header {
-  private static let mpeg1Bitrates = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+  private static let mpeg1Bitrates = [
+    0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+  ]
   private static let mpeg2Bitrates = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
   private static let mpeg1Rates = [44100, 48000, 32000]
 
@@ -27,9 +30,12 @@ enum MP3Header {
     guard fd >= 0 else { return nil }
     defer { close(fd) }
     var head = [UInt8](repeating: 0, count: 10)
-    guard head.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 10, 0) }) == 10 else { return nil }
+    guard head.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 10, 0) }) == 10 else {
+      return nil
+    }
     var start = 0
-    if head[0] == UInt8(ascii: "I") && head[1] == UInt8(ascii: "D") && head[2] == UInt8(ascii: "3") {
+    if head[0] == UInt8(ascii: "I") && head[1] == UInt8(ascii: "D") && head[2] == UInt8(ascii: "3")
+    {
       let size = head[6..<10].reduce(0) { $0 << 7 | Int($1 & 0x7F) }
       start = 10 + size + (head[5] & 0x10 != 0 ? 10 : 0)
     }

@@ -1,8 +1,9 @@
+import ATKRecords
+import CLame
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
-import CLame
 
 /// MP3 through the LAME API, written straight into the output's descriptor.
 ///
@@ -47,7 +48,8 @@ final class Mp3Sink: AudioSink {
     }
     guard Self.sampleRates.contains(settings.sampleRate) else {
       throw .cannotWrite(
-        path: output.finalPath, reason: "mp3 cannot hold a sample rate of \(settings.sampleRate) Hz")
+        path: output.finalPath, reason: "mp3 cannot hold a sample rate of \(settings.sampleRate) Hz"
+      )
     }
     guard let lame = lame_init() else {
       throw .cannotWrite(path: output.finalPath, reason: "lame_init failed")

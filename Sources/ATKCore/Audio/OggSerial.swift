@@ -1,7 +1,8 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 /// Gives an Ogg file a stream serial number of atk's choosing.
 ///

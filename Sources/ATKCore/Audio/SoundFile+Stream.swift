@@ -1,8 +1,9 @@
+import ATKRecords
+import CSndFile
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
-import CSndFile
 
 extension SoundFile {
   /// Opens `path` for reading as a stream: a thread copies the file into one end of a socket
@@ -20,7 +21,8 @@ extension SoundFile {
       throw .cannotOpen(path: path, code: .unreadable, reason: String(cString: strerror(errno)))
     }
     var pair: [Int32] = [-1, -1]
-    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
+    guard
+      socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
     else {
       let reason = String(cString: strerror(errno))
       Glibc.close(fd)

@@ -1,8 +1,9 @@
+import ATKRecords
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
-import Synchronization
 
 /// atk-convert's work: write each input in another format below an output folder.
 ///
@@ -46,7 +47,8 @@ public struct ConvertStage: Stage {
       if let bitrate {
         switch format {
         case .mp3 where !(8...320).contains(bitrate): return "--bitrate for mp3 is 8 to 320 kbit/s"
-        case .opus where !(6...256).contains(bitrate): return "--bitrate for opus is 6 to 256 kbit/s"
+        case .opus where !(6...256).contains(bitrate):
+          return "--bitrate for opus is 6 to 256 kbit/s"
         case .mp3, .opus: break
         default: return "--bitrate applies to mp3 and opus, not \(name)"
         }
@@ -377,7 +379,8 @@ public struct ConvertStage: Stage {
     // Floats: mix down, resample, mix up.
     let mixFirst = settings.channels < source.channels
     let resampleChannels = mixFirst ? settings.channels : source.channels
-    let downMix = ChannelMixer(from: source.channels, to: mixFirst ? settings.channels : source.channels)
+    let downMix = ChannelMixer(
+      from: source.channels, to: mixFirst ? settings.channels : source.channels)
     let upMix = ChannelMixer(from: resampleChannels, to: settings.channels)
     let resampler: Resampler?
     if settings.sampleRate != source.sampleRate {
@@ -507,7 +510,9 @@ public struct ConvertStage: Stage {
     var status = stat()
     let bytes = fstat(input, &status) == 0 ? Int64(status.st_size) : 0
     var frames = file.frames
-    if AudioFormat.containerName(file.format) == "mp3" && MP3Header.inspect(path)?.hasLengthTag != true {
+    if AudioFormat.containerName(file.format) == "mp3"
+      && MP3Header.inspect(path)?.hasLengthTag != true
+    {
       // Without a Xing tag libsndfile only estimates the length: count the frames instead.
       frames = try Self.countFrames(path, channels: file.channels)
     }
@@ -561,7 +566,8 @@ public struct ConvertStage: Stage {
       if n == 0 { return }
       if n < 0 {
         if errno == EINTR { continue }
-        throw .failed(code: "read_error", message: "cannot read: \(String(cString: strerror(errno)))")
+        throw .failed(
+          code: "read_error", message: "cannot read: \(String(cString: strerror(errno)))")
       }
       var offset = 0
       while offset < n {
@@ -573,7 +579,9 @@ public struct ConvertStage: Stage {
         } else {
           throw .failed(
             code: "cannot_write",
-            message: "cannot write '\(path.display)': \(String(cString: strerror(w < 0 ? errno : ENOSPC)))")
+            message:
+              "cannot write '\(path.display)': \(String(cString: strerror(w < 0 ? errno : ENOSPC)))"
+          )
         }
       }
     }
