@@ -227,9 +227,11 @@ public struct ConvertStage: Stage {
     do { output = try OutputFile(finalPath: finalPath, sync: options.sync) } catch {
       throw Failure(error)
     }
+    var openSink: (any AudioSink)?
     do throws(Failure) {
       let sink: any AudioSink
       do { sink = try AudioSinks.open(settings, into: output) } catch { throw Failure(error) }
+      openSink = sink
       let framesRead = try encode(reader, source: source, into: sink, settings: settings, context)
       if reader.frames > 0 && reader.frames < Int64.max / 2 && framesRead < reader.frames {
         throw Failure.failed(
@@ -244,6 +246,8 @@ public struct ConvertStage: Stage {
         facts: facts, tags: heldTags, reencoded: true, encoderDelay: mp3?.encoderDelay,
         encoderPadding: mp3?.encoderPadding)
     } catch {
+      // Close libsndfile's handle (which may still write a header) before the descriptor goes.
+      if openSink != nil { openSink = nil }
       output.abandon()
       throw error
     }
