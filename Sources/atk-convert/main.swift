@@ -26,8 +26,8 @@ struct ATKConvert: ParsableCommand {
     help: ArgumentHelp(
       "mp3 VBR quality 0 (best) to 9, default 2; ogg 0 to 10 (best).", valueName: "n"))
   var quality: Double?
-  @Option(help: ArgumentHelp("flac compression level 0 to 8.", valueName: "n")) var compression:
-    Int?
+  @Option(help: ArgumentHelp("flac compression level 0 to 8 (default 5).", valueName: "n"))
+  var compression: Int?
   @Option(help: ArgumentHelp("Output sample rate (libsoxr, high quality).", valueName: "hz"))
   var sampleRate: Int?
   @Option(help: ArgumentHelp("Mix to 1 or 2 channels.", valueName: "n")) var channels: Int?
