@@ -89,7 +89,7 @@ public struct ConvertStage: Stage {
   static let blockFrames = 8192
 
   public let options: Options
-  private let claims = OutputClaims()
+  private let claims = Claims()
 
   /// A stage writing outputs as `options` says.
   public init(options: Options) { self.options = options }
@@ -592,16 +592,18 @@ public struct ConvertStage: Stage {
   }
 }
 
-/// The output paths claimed so far in a run, and by which input.
-final class OutputClaims: Sendable {
-  private let paths = Mutex<[RawPath: RawPath]>([:])
+extension ConvertStage {
+  /// The output paths claimed so far in a run, and by which input.
+  private final class Claims: Sendable {
+    private let paths = Mutex<[RawPath: RawPath]>([:])
 
-  /// Claims `output` for `input`; returns the earlier input when another one holds it.
-  func claim(_ output: RawPath, for input: RawPath) -> RawPath? {
-    paths.withLock { paths in
-      if let earlier = paths[output] { return earlier }
-      paths[output] = input
-      return nil
+    /// Claims `output` for `input`; returns the earlier input when another one holds it.
+    func claim(_ output: RawPath, for input: RawPath) -> RawPath? {
+      paths.withLock { paths in
+        if let earlier = paths[output] { return earlier }
+        paths[output] = input
+        return nil
+      }
     }
   }
 }
