@@ -16,7 +16,8 @@ public struct RawPath: Hashable, Sendable, Comparable, CustomStringConvertible {
     a.bytes.lexicographicallyPrecedes(b.bytes)
   }
 
-  /// The path for messages: invalid UTF-8 and control characters shown as `\xNN`.
+  /// The path for messages: invalid UTF-8 and control characters (C0, DEL and C1) shown as
+  /// `\xNN`, so a file name cannot drive the terminal.
   public var display: String {
     var out = ""
     var i = 0
@@ -31,7 +32,10 @@ public struct RawPath: Hashable, Sendable, Comparable, CustomStringConvertible {
       if c >= 0x80 {
         var length = 0
         for n in 2...4 where i + n <= b.count {
-          if let s = String(validating: b[i..<i + n], as: UTF8.self), s.unicodeScalars.count == 1 {
+          if let s = String(validating: b[i..<i + n], as: UTF8.self), s.unicodeScalars.count == 1,
+            s.unicodeScalars.first!.value >= 0xA0
+          {
+            // U+0080-U+009F are C1 controls (U+009B is CSI): escaped like C0 ones below.
             out += s
             length = n
             break
