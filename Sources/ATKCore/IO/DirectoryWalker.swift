@@ -64,6 +64,10 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
         var linkInfo = stat()
         if path.withCString({ lstat($0, &linkInfo) }) == 0 && (linkInfo.st_mode & S_IFMT) == S_IFLNK
         {
+          // A broken link named like a file the filter skips (`cover.jpg`) is no concern of
+          // this walk; one with no extension may have been a folder, so it is reported.
+          let ext = name.fileExtension
+          if let extensions, !ext.isEmpty, !extensions.contains(ext) { continue }
           if code == ELOOP {
             return .problem(
               path: path, relpath: relpath, code: "symlink_loop",
