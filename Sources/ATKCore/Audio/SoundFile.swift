@@ -41,9 +41,13 @@ public final class SoundFile {
     var status = stat()
     if path.withCString({ stat($0, &status) }) != 0 {
       let code = errno
-      throw .cannotOpen(
-        path: path, code: code == ENOENT || code == ENOTDIR ? .notFound : .unreadable,
-        reason: String(cString: strerror(code)))
+      let kind: SoundFileError.Code =
+        switch code {
+        case ENOENT, ENOTDIR: .notFound
+        case ELOOP: .symlinkLoop
+        default: .unreadable
+        }
+      throw .cannotOpen(path: path, code: kind, reason: String(cString: strerror(code)))
     }
     switch status.st_mode & S_IFMT {
     case S_IFDIR: throw .cannotOpen(path: path, code: .notAudio, reason: "is a folder")
@@ -270,6 +274,8 @@ public enum SoundFileError: Error, Sendable, CustomStringConvertible {
   /// The distinct failures of opening an input; each is an `error.code` in records.
   public enum Code: String, Sendable {
     case notFound = "not_found"
+    /// A symbolic link loop (`ELOOP`): the same code the folder walk gives.
+    case symlinkLoop = "symlink_loop"
     case unreadable = "unreadable"
     case emptyFile = "empty_file"
     case truncated = "truncated"
