@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+@testable import ATKCore
+import ATKRecords
+import ATKTestSupport
+import Testing
+
+/// Writes `bytes` through an output's descriptor.
+func put(_ bytes: [UInt8], into output: OutputFile) {
+  let n = bytes.withUnsafeBytes { write(output.descriptor, $0.baseAddress, $0.count) }
+  #expect(n == bytes.count)
+}
+
+@Suite struct OutputFileTests {
+  @Test func writesUnderADotTemporaryNameInTheDestinationFolder() throws {
+    let dir = try TemporaryDirectory()
+    let final = dir.raw.appending("out.flac")
+    let output = try OutputFile(finalPath: final)
+    #expect(output.temporaryPath == dir.raw.appending(".out.flac.atk-tmp"))
+    put(Array("data".utf8), into: output)
+    #expect(Fixtures.exists(output.temporaryPath))
+    #expect(!Fixtures.exists(final), "no file under the final name before commit")
+    try output.commit()
+    #expect(Fixtures.read(final) == Array("data".utf8))
+    #expect(!Fixtures.exists(output.temporaryPath))
+    #expect(Fixtures.names(in: dir.raw) == ["out.flac"])
+  }
+
+  @Test func commitReplacesAnEarlierOutput() throws {
+    let dir = try TemporaryDirectory()
+    let final = dir.raw.appending("out.wav")
+    try Fixtures.write(final, Array("old".utf8))
+    let output = try OutputFile(finalPath: final, sync: true)
+    put(Array("new".utf8), into: output)
+    #expect(Fixtures.read(final) == Array("old".utf8))
+    try output.commit()
+    #expect(Fixtures.read(final) == Array("new".utf8))
+    try output.commit()  // a second commit does nothing
+  }
+
+  @Test func abandonRemovesTheTemporaryFileAndLeavesTheFinalNameAlone() throws {
+    let dir = try TemporaryDirectory()
+    let final = dir.raw.appending("out.wav")
+    try Fixtures.write(final, Array("earlier run".utf8))
+    let output = try OutputFile(finalPath: final)
+    put(Array("half a file".utf8), into: output)
+    output.abandon()
+    #expect(!Fixtures.exists(output.temporaryPath))
+    #expect(Fixtures.read(final) == Array("earlier run".utf8))
+    output.abandon()  // twice is harmless
+    #expect(Fixtures.names(in: dir.raw) == ["out.wav"])
+  }
+
+  @Test func releasingAnUncommittedOutputAbandonsIt() throws {
+    let dir = try TemporaryDirectory()
+    let final = dir.raw.appending("out.wav")
+    var temporary: RawPath?
+    do {
+      let output = try OutputFile(finalPath: final)
+      temporary = output.temporaryPath
+      put([1, 2, 3], into: output)
+    }
+    #expect(temporary.map(Fixtures.exists) == false)
+    #expect(!Fixtures.exists(final))
+  }
+
+  @Test func secondWriterOfTheSameOutputIsBusy() throws {
+    let dir = try TemporaryDirectory()
+    let final = dir.raw.appending("same.wav")
+    let first = try OutputFile(finalPath: final)
+    put(Array("first".utf8), into: first)
+    do {
+      _ = try OutputFile(finalPath: final)
+      Issue.record("a second writer of the same output was let in")
+    } catch {
+      guard case .busy(let path) = error else {
+        Issue.record("expected .busy, got \(error)")
+        return
+      }
+      #expect(path == final)
+      #expect(error.code == "output_collision")
+    }
+    // The refused writer must not have emptied the first one's file.
+    try first.commit()
+    #expect(Fixtures.read(final) == Array("first".utf8))
+    // Once the first is done, the output can be written again.
+    let third = try OutputFile(finalPath: final)
+    put(Array("third".utf8), into: third)
+    try third.commit()
+    #expect(Fixtures.read(final) == Array("third".utf8))
+  }
+
+  @Test func staleTemporaryFileFromAKilledRunIsReused() throws {
+    let dir = try TemporaryDirectory()
+    let final = dir.raw.appending("out.wav")
+    try Fixtures.write(dir.raw.appending(".out.wav.atk-tmp"), Array("stale junk from before".utf8))
+    let output = try OutputFile(finalPath: final)
+    put(Array("ok".utf8), into: output)
+    try output.commit()
+    #expect(Fixtures.read(final) == Array("ok".utf8))
+    #expect(Fixtures.names(in: dir.raw) == ["out.wav"])
+  }
+
+  @Test func createsMissingFolders() throws {
+    let dir = try TemporaryDirectory()
+    let final = dir.raw.appending("a/b/c/out.wav")
+    let output = try OutputFile(finalPath: final)
+    try output.commit()
+    #expect(Fixtures.exists(final))
+  }
+
+  @Test func folderThroughARegularFileCannotBeCreated() throws {
+    let dir = try TemporaryDirectory()
+    try Fixtures.write(dir.raw.appending("file"), [1])
+    do {
+      _ = try OutputFile(finalPath: dir.raw.appending("file/sub/out.wav"))
+      Issue.record("an output below a regular file was created")
+    } catch {
+      guard case .cannotCreate = error else {
+        Issue.record("expected .cannotCreate, got \(error)")
+        return
+      }
+      #expect(error.code == "cannot_write")
+      #expect(error.description.contains("Not a directory"))
+    }
+  }
+
+  @Test(arguments: [5, 200, 246])
+  func namesWhoseTemporaryNameFitsKeepIt(length: Int) throws {
+    let name = RawPath(String(repeating: "n", count: length - 4) + ".wav")
+    let temporary = OutputFile.temporaryName(for: name)
+    #expect(temporary.bytes == [0x2E] + name.bytes + Array(".atk-tmp".utf8))
+    #expect(temporary.bytes.count <= 255)
+  }
+
+  @Test(arguments: [247, 250, 255])
+  func longNamesNearTheLimitGetAHashedTemporaryName(length: Int) throws {
+    let dir = try TemporaryDirectory()
+    let name = String(repeating: "l", count: length - 4) + ".wav"
+    let final = dir.raw.appending(name)
+    let output = try OutputFile(finalPath: final)
+    #expect(output.temporaryPath.lastComponent.bytes.count <= 255)
+    #expect(output.temporaryPath.lastComponent.bytes.first == 0x2E, "hidden from walks")
+    put([7], into: output)
+    try output.commit()
+    #expect(Fixtures.read(final) == [7])
+    #expect(Fixtures.names(in: dir.raw) == [name])
+  }
+
+  @Test func hashedTemporaryNamesDifferForDifferentNames() {
+    let a = OutputFile.temporaryName(for: RawPath(String(repeating: "a", count: 250)))
+    let b = OutputFile.temporaryName(for: RawPath(String(repeating: "a", count: 249) + "b"))
+    #expect(a != b)
+    #expect(a == OutputFile.temporaryName(for: RawPath(String(repeating: "a", count: 250))))
+  }
+
+  @Test func nonUTF8NamesWork() throws {
+    let dir = try TemporaryDirectory()
+    let final = dir.raw.appending(RawPath(bytes: [0x6F, 0xFF, 0x2E, 0x77, 0x61, 0x76]))
+    let output = try OutputFile(finalPath: final)
+    put([9], into: output)
+    try output.commit()
+    #expect(Fixtures.read(final) == [9])
+  }
+}
