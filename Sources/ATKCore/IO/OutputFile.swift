@@ -38,7 +38,10 @@ public final class OutputFile {
     guard fd >= 0 else {
       throw .cannotCreate(path: temporaryPath, reason: String(cString: strerror(errno)))
     }
-    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+    // The lock must be on the file that still has the temporary name: another writer may have
+    // renamed it into place (or removed it) between our open and our flock. Truncating it then
+    // would empty that writer's finished output, so the overlap counts as a collision too.
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0, Self.descriptor(fd, isStillAt: temporaryPath) else {
       Glibc.close(fd)
       throw .busy(path: finalPath)
     }
@@ -51,6 +54,14 @@ public final class OutputFile {
   }
 
   deinit { abandon() }
+
+  /// Whether `path` names the file open on `fd` (same device and inode).
+  private static func descriptor(_ fd: Int32, isStillAt path: RawPath) -> Bool {
+    var open = stat()
+    var named = stat()
+    guard fstat(fd, &open) == 0, path.withCString({ stat($0, &named) }) == 0 else { return false }
+    return open.st_dev == named.st_dev && open.st_ino == named.st_ino
+  }
 
   /// `.NAME.atk-tmp`, or a hashed name when that would pass the 255-byte limit.
   static func temporaryName(for name: RawPath) -> RawPath {
