@@ -33,14 +33,14 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
     let dir = try TemporaryDirectory()
     let root = dir.raw
     for name in ["b.wav", "a.wav", "B.wav", "_u.wav", "a b.wav", "é.wav", "z.wav", "-x.wav"] {
-      try Fixtures.write(root.appending(name), [1])
+      try TestFiles.write(root.appending(name), [1])
     }
-    try Fixtures.write(root.appending(RawPath(bytes: [0x61, 0xFF, 0x2E, 0x77, 0x61, 0x76])), [1])
-    try Fixtures.folder(root.appending("m"))
-    try Fixtures.write(root.appending("m/2.wav"), [1])
-    try Fixtures.write(root.appending("m/10.wav"), [1])
-    try Fixtures.folder(root.appending("m/deeper"))
-    try Fixtures.write(root.appending("m/deeper/x.wav"), [1])
+    try TestFiles.write(root.appending(RawPath(bytes: [0x61, 0xFF, 0x2E, 0x77, 0x61, 0x76])), [1])
+    try TestFiles.folder(root.appending("m"))
+    try TestFiles.write(root.appending("m/2.wav"), [1])
+    try TestFiles.write(root.appending("m/10.wav"), [1])
+    try TestFiles.folder(root.appending("m/deeper"))
+    try TestFiles.write(root.appending("m/deeper/x.wav"), [1])
     #expect(
       walk(root) == [
         "file -x.wav", "file B.wav", "file _u.wav", "file a b.wav", "file a.wav",
@@ -52,11 +52,11 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
   @Test func hiddenFilesAndFoldersAreSkippedUnlessAskedFor() throws {
     let dir = try TemporaryDirectory()
     let root = dir.raw
-    try Fixtures.write(root.appending("shown.wav"), [1])
-    try Fixtures.write(root.appending(".hidden.wav"), [1])
-    try Fixtures.write(root.appending(".shown.wav.atk-tmp"), [1])
-    try Fixtures.folder(root.appending(".git"))
-    try Fixtures.write(root.appending(".git/inside.wav"), [1])
+    try TestFiles.write(root.appending("shown.wav"), [1])
+    try TestFiles.write(root.appending(".hidden.wav"), [1])
+    try TestFiles.write(root.appending(".shown.wav.atk-tmp"), [1])
+    try TestFiles.folder(root.appending(".git"))
+    try TestFiles.write(root.appending(".git/inside.wav"), [1])
     #expect(walk(root) == ["file shown.wav"])
     #expect(
       walk(root, includeHidden: true) == [
@@ -68,7 +68,7 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
     let dir = try TemporaryDirectory()
     let root = dir.raw
     for name in ["a.wav", "b.WAV", "c.flac", "d.txt", "e", "f.mp3"] {
-      try Fixtures.write(root.appending(name), [1])
+      try TestFiles.write(root.appending(name), [1])
     }
     #expect(walk(root, extensions: ["wav", "mp3"]) == ["file a.wav", "file b.WAV", "file f.mp3"])
     #expect(walk(root, extensions: AudioFormat.walkExtensions).count == 4)
@@ -78,10 +78,10 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
   @Test func folderLinkLoopIsReportedNotFollowed() throws {
     let dir = try TemporaryDirectory()
     let root = dir.raw
-    try Fixtures.folder(root.appending("sub"))
-    try Fixtures.write(root.appending("sub/a.wav"), [1])
-    try Fixtures.link(root.appending("sub/self"), to: ".")
-    try Fixtures.link(root.appending("sub/up"), to: "..")
+    try TestFiles.folder(root.appending("sub"))
+    try TestFiles.write(root.appending("sub/a.wav"), [1])
+    try TestFiles.link(root.appending("sub/self"), to: ".")
+    try TestFiles.link(root.appending("sub/up"), to: "..")
     #expect(
       walk(root) == ["file sub/a.wav", "symlink_loop sub/self", "symlink_loop sub/up"])
   }
@@ -89,18 +89,18 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
   @Test func fileLinkLoopIsReported() throws {
     let dir = try TemporaryDirectory()
     let root = dir.raw
-    try Fixtures.link(root.appending("a.wav"), to: "b.wav")
-    try Fixtures.link(root.appending("b.wav"), to: "a.wav")
-    try Fixtures.link(root.appending("c.wav"), to: "c.wav")
+    try TestFiles.link(root.appending("a.wav"), to: "b.wav")
+    try TestFiles.link(root.appending("b.wav"), to: "a.wav")
+    try TestFiles.link(root.appending("c.wav"), to: "c.wav")
     #expect(walk(root) == ["symlink_loop a.wav", "symlink_loop b.wav", "symlink_loop c.wav"])
   }
 
   @Test func danglingLinkIsReported() throws {
     let dir = try TemporaryDirectory()
     let root = dir.raw
-    try Fixtures.write(root.appending("real.wav"), [1])
-    try Fixtures.link(root.appending("gone.wav"), to: "nowhere.wav")
-    try Fixtures.link(root.appending("good.wav"), to: "real.wav")
+    try TestFiles.write(root.appending("real.wav"), [1])
+    try TestFiles.link(root.appending("gone.wav"), to: "nowhere.wav")
+    try TestFiles.link(root.appending("good.wav"), to: "real.wav")
     #expect(
       walk(root, extensions: ["wav"]) == [
         "dangling_link gone.wav", "file good.wav", "file real.wav",
@@ -111,10 +111,10 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
     // A dangling `cover.jpg` link must not fail a scan of audio files.
     let dir = try TemporaryDirectory()
     let root = dir.raw
-    try Fixtures.write(root.appending("a.wav"), [1])
-    try Fixtures.link(root.appending("cover.jpg"), to: "missing.jpg")
-    try Fixtures.link(root.appending("notes.txt"), to: "notes.txt")
-    try Fixtures.link(root.appending("gone"), to: "missing-folder")
+    try TestFiles.write(root.appending("a.wav"), [1])
+    try TestFiles.link(root.appending("cover.jpg"), to: "missing.jpg")
+    try TestFiles.link(root.appending("notes.txt"), to: "notes.txt")
+    try TestFiles.link(root.appending("gone"), to: "missing-folder")
     #expect(walk(root, extensions: ["wav"]) == ["file a.wav", "dangling_link gone"])
     #expect(walk(root).count == 4, "with no filter every broken link is reported")
   }
@@ -122,9 +122,9 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
   @Test func linkedFolderIsWalkedOnce() throws {
     let dir = try TemporaryDirectory()
     let root = dir.raw
-    try Fixtures.folder(root.appending("real"))
-    try Fixtures.write(root.appending("real/a.wav"), [1])
-    try Fixtures.link(root.appending("alias"), to: "real")
+    try TestFiles.folder(root.appending("real"))
+    try TestFiles.write(root.appending("real/a.wav"), [1])
+    try TestFiles.link(root.appending("alias"), to: "real")
     // `alias` sorts first, so its walk wins and `real` is the second way in.
     #expect(walk(root) == ["file alias/a.wav", "symlink_loop real"])
   }
@@ -136,7 +136,7 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
 
   @Test func rootWithTrailingSlashGivesCleanPaths() throws {
     let dir = try TemporaryDirectory()
-    try Fixtures.write(dir.raw.appending("a.wav"), [1])
+    try TestFiles.write(dir.raw.appending("a.wav"), [1])
     var walker = DirectoryWalker(root: RawPath(dir.path + "/"), extensions: nil)
     guard case .file(let path, let relpath) = walker.next() else {
       Issue.record("no file")
@@ -149,15 +149,15 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
   @Test func unreadableFolderIsReportedAndTheWalkGoesOn() throws {
     let dir = try TemporaryDirectory()
     let root = dir.raw
-    try Fixtures.folder(root.appending("closed"))
-    try Fixtures.write(root.appending("closed/a.wav"), [1])
-    try Fixtures.write(root.appending("open.wav"), [1])
+    try TestFiles.folder(root.appending("closed"))
+    try TestFiles.write(root.appending("closed/a.wav"), [1])
+    try TestFiles.write(root.appending("open.wav"), [1])
     chmod(dir.path + "/closed", 0)
     defer { chmod(dir.path + "/closed", 0o755) }
     let entries = walk(root)
     #expect(entries.last == "file open.wav")
     // Root reads any folder whatever its mode, so the report can only be seen as another user.
-    if !Fixtures.isRoot {
+    if !TestFiles.isRoot {
       #expect(entries == ["unreadable_folder closed", "file open.wav"])
     }
   }
@@ -165,7 +165,7 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
   @Test func specialFilesAreSkipped() throws {
     let dir = try TemporaryDirectory()
     try #require(mkfifo(dir.path + "/pipe.wav", 0o644) == 0)
-    try Fixtures.write(dir.raw.appending("a.wav"), [1])
+    try TestFiles.write(dir.raw.appending("a.wav"), [1])
     #expect(walk(dir.raw) == ["file a.wav"])
   }
 

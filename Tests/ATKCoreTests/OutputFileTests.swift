@@ -19,37 +19,37 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
     let output = try OutputFile(finalPath: final)
     #expect(output.temporaryPath == dir.raw.appending(".out.flac.atk-tmp"))
     put(Array("data".utf8), into: output)
-    #expect(Fixtures.exists(output.temporaryPath))
-    #expect(!Fixtures.exists(final), "no file under the final name before commit")
+    #expect(TestFiles.exists(output.temporaryPath))
+    #expect(!TestFiles.exists(final), "no file under the final name before commit")
     try output.commit()
-    #expect(Fixtures.read(final) == Array("data".utf8))
-    #expect(!Fixtures.exists(output.temporaryPath))
-    #expect(Fixtures.names(in: dir.raw) == ["out.flac"])
+    #expect(TestFiles.read(final) == Array("data".utf8))
+    #expect(!TestFiles.exists(output.temporaryPath))
+    #expect(TestFiles.names(in: dir.raw) == ["out.flac"])
   }
 
   @Test func commitReplacesAnEarlierOutput() throws {
     let dir = try TemporaryDirectory()
     let final = dir.raw.appending("out.wav")
-    try Fixtures.write(final, Array("old".utf8))
+    try TestFiles.write(final, Array("old".utf8))
     let output = try OutputFile(finalPath: final, sync: true)
     put(Array("new".utf8), into: output)
-    #expect(Fixtures.read(final) == Array("old".utf8))
+    #expect(TestFiles.read(final) == Array("old".utf8))
     try output.commit()
-    #expect(Fixtures.read(final) == Array("new".utf8))
+    #expect(TestFiles.read(final) == Array("new".utf8))
     try output.commit()  // a second commit does nothing
   }
 
   @Test func abandonRemovesTheTemporaryFileAndLeavesTheFinalNameAlone() throws {
     let dir = try TemporaryDirectory()
     let final = dir.raw.appending("out.wav")
-    try Fixtures.write(final, Array("earlier run".utf8))
+    try TestFiles.write(final, Array("earlier run".utf8))
     let output = try OutputFile(finalPath: final)
     put(Array("half a file".utf8), into: output)
     output.abandon()
-    #expect(!Fixtures.exists(output.temporaryPath))
-    #expect(Fixtures.read(final) == Array("earlier run".utf8))
+    #expect(!TestFiles.exists(output.temporaryPath))
+    #expect(TestFiles.read(final) == Array("earlier run".utf8))
     output.abandon()  // twice is harmless
-    #expect(Fixtures.names(in: dir.raw) == ["out.wav"])
+    #expect(TestFiles.names(in: dir.raw) == ["out.wav"])
   }
 
   @Test func releasingAnUncommittedOutputAbandonsIt() throws {
@@ -61,8 +61,8 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
       temporary = output.temporaryPath
       put([1, 2, 3], into: output)
     }
-    #expect(temporary.map(Fixtures.exists) == false)
-    #expect(!Fixtures.exists(final))
+    #expect(temporary.map(TestFiles.exists) == false)
+    #expect(!TestFiles.exists(final))
   }
 
   @Test func secondWriterOfTheSameOutputIsBusy() throws {
@@ -83,23 +83,23 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
     }
     // The refused writer must not have emptied the first one's file.
     try first.commit()
-    #expect(Fixtures.read(final) == Array("first".utf8))
+    #expect(TestFiles.read(final) == Array("first".utf8))
     // Once the first is done, the output can be written again.
     let third = try OutputFile(finalPath: final)
     put(Array("third".utf8), into: third)
     try third.commit()
-    #expect(Fixtures.read(final) == Array("third".utf8))
+    #expect(TestFiles.read(final) == Array("third".utf8))
   }
 
   @Test func staleTemporaryFileFromAKilledRunIsReused() throws {
     let dir = try TemporaryDirectory()
     let final = dir.raw.appending("out.wav")
-    try Fixtures.write(dir.raw.appending(".out.wav.atk-tmp"), Array("stale junk from before".utf8))
+    try TestFiles.write(dir.raw.appending(".out.wav.atk-tmp"), Array("stale junk from before".utf8))
     let output = try OutputFile(finalPath: final)
     put(Array("ok".utf8), into: output)
     try output.commit()
-    #expect(Fixtures.read(final) == Array("ok".utf8))
-    #expect(Fixtures.names(in: dir.raw) == ["out.wav"])
+    #expect(TestFiles.read(final) == Array("ok".utf8))
+    #expect(TestFiles.names(in: dir.raw) == ["out.wav"])
   }
 
   @Test func createsMissingFolders() throws {
@@ -107,12 +107,12 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
     let final = dir.raw.appending("a/b/c/out.wav")
     let output = try OutputFile(finalPath: final)
     try output.commit()
-    #expect(Fixtures.exists(final))
+    #expect(TestFiles.exists(final))
   }
 
   @Test func folderThroughARegularFileCannotBeCreated() throws {
     let dir = try TemporaryDirectory()
-    try Fixtures.write(dir.raw.appending("file"), [1])
+    try TestFiles.write(dir.raw.appending("file"), [1])
     do {
       _ = try OutputFile(finalPath: dir.raw.appending("file/sub/out.wav"))
       Issue.record("an output below a regular file was created")
@@ -144,8 +144,8 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
     #expect(output.temporaryPath.lastComponent.bytes.first == 0x2E, "hidden from walks")
     put([7], into: output)
     try output.commit()
-    #expect(Fixtures.read(final) == [7])
-    #expect(Fixtures.names(in: dir.raw) == [name])
+    #expect(TestFiles.read(final) == [7])
+    #expect(TestFiles.names(in: dir.raw) == [name])
   }
 
   @Test func hashedTemporaryNamesDifferForDifferentNames() {
@@ -161,6 +161,6 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
     let output = try OutputFile(finalPath: final)
     put([9], into: output)
     try output.commit()
-    #expect(Fixtures.read(final) == [9])
+    #expect(TestFiles.read(final) == [9])
   }
 }

@@ -34,7 +34,7 @@ func taggedWAV(frames: Int) -> [UInt8] {
   @Test func statesTheFactsAndKeepsEveryOtherKey() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("tone.wav")
-    try Fixtures.wav(path, frames: 6000, channels: 2)
+    try TestFiles.wav(path, frames: 6000, channels: 2)
     var input = Record(path: path)
     input["custom"] = .object(["keep": .array([1, 2, 3])])
     input["frames"] = 1  // stale facts are replaced
@@ -60,7 +60,7 @@ func taggedWAV(frames: Int) -> [UInt8] {
   @Test func givenOriginAndRelpathAreKept() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("x.wav")
-    try Fixtures.wav(path)
+    try TestFiles.wav(path)
     var input = Record(path: path)
     input.origin = RawPath("/elsewhere/first.wav")
     input.relpath = RawPath("album/x.wav")
@@ -72,7 +72,7 @@ func taggedWAV(frames: Int) -> [UInt8] {
   @Test func tagsAreRead() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("tagged.wav")
-    try Fixtures.write(path, taggedWAV(frames: 100))
+    try TestFiles.write(path, taggedWAV(frames: 100))
     let record = try #require(scan(Record(path: path)).first)
     #expect(record[Record.Key.frames] == .int(100))
     #expect(record[Record.Key.tags] == .object(["title": "Test Title", "artist": "Some Artist"]))
@@ -81,7 +81,7 @@ func taggedWAV(frames: Int) -> [UInt8] {
   @Test func durationIsRoundedToTheMicrosecond() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("odd.wav")
-    try Fixtures.wav(path, frames: 1001, rate: 44100)
+    try TestFiles.wav(path, frames: 1001, rate: 44100)
     let record = try #require(scan(Record(path: path)).first)
     #expect(record[Record.Key.frames] == .int(1001))
     #expect(record[Record.Key.duration] == .double(0.022698))
@@ -90,7 +90,7 @@ func taggedWAV(frames: Int) -> [UInt8] {
   @Test func badFileBecomesAFailedRecordWithItsCode() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("empty.wav")
-    try Fixtures.write(path, [])
+    try TestFiles.write(path, [])
     var input = Record(path: path)
     input["custom"] = "kept"
     let record = try #require(scan(input).first)
@@ -112,7 +112,7 @@ func taggedWAV(frames: Int) -> [UInt8] {
   @Test func verifyAcceptsAGoodFile() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("tone.wav")
-    try Fixtures.wav(path, frames: 20000)
+    try TestFiles.wav(path, frames: 20000)
     let record = try #require(scan(Record(path: path), verify: true).first)
     #expect(record[Record.Key.frames] == .int(20000))
     #expect(!record.isFailed)
@@ -121,7 +121,7 @@ func taggedWAV(frames: Int) -> [UInt8] {
   @Test func nonUTF8PathKeepsItsBytes() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending(RawPath(bytes: [0xE9, 0x2E, 0x77, 0x61, 0x76]))
-    try Fixtures.wav(path)
+    try TestFiles.wav(path)
     let record = try #require(scan(Record(path: path)).first)
     #expect(!record.isFailed)
     #expect(record.path == path)

@@ -20,7 +20,7 @@ func openCode(_ path: RawPath) -> String {
   @Test func goodWAVStatesItsFacts() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("tone.wav")
-    try Fixtures.wav(path, frames: 1234, channels: 2, rate: 8000)
+    try TestFiles.wav(path, frames: 1234, channels: 2, rate: 8000)
     let file = try SoundFile.open(reading: path)
     #expect(file.frames == 1234)
     #expect(file.sampleRate == 8000)
@@ -46,14 +46,14 @@ func openCode(_ path: RawPath) -> String {
 
   @Test func zeroByteFileIsEmpty() throws {
     let dir = try TemporaryDirectory()
-    try Fixtures.write(dir.raw.appending("empty.wav"), [])
+    try TestFiles.write(dir.raw.appending("empty.wav"), [])
     #expect(openCode(dir.raw.appending("empty.wav")) == "empty_file")
   }
 
   @Test func textIsNotAudio() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("notes.wav")
-    try Fixtures.write(path, Array(String(repeating: "just some text\n", count: 40).utf8))
+    try TestFiles.write(path, Array(String(repeating: "just some text\n", count: 40).utf8))
     #expect(openCode(path) == "not_audio")
   }
 
@@ -61,7 +61,7 @@ func openCode(_ path: RawPath) -> String {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("cut.wav")
     let bytes = TestAudio.wav(frames: 4000)
-    try Fixtures.write(path, Array(bytes.prefix(bytes.count / 2)))
+    try TestFiles.write(path, Array(bytes.prefix(bytes.count / 2)))
     #expect(openCode(path) == "truncated")
   }
 
@@ -69,14 +69,14 @@ func openCode(_ path: RawPath) -> String {
   func wavCutInsideItsHeaderIsTruncated(length: Int) throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("head.wav")
-    try Fixtures.write(path, Array(TestAudio.wav(frames: 800).prefix(length)))
+    try TestFiles.write(path, Array(TestAudio.wav(frames: 800).prefix(length)))
     #expect(openCode(path) == "truncated", "cut at \(length) bytes")
   }
 
   @Test func fakeM4AIsUnsupported() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("song.m4a")
-    try Fixtures.write(path, Fixtures.fakeM4A)
+    try TestFiles.write(path, TestFiles.fakeM4A)
     #expect(openCode(path) == "unsupported_format")
     do {
       _ = try SoundFile.open(reading: path)
@@ -94,7 +94,7 @@ func openCode(_ path: RawPath) -> String {
       x = x &* 1_103_515_245 &+ 12345
       junk.append(UInt8(truncatingIfNeeded: x >> 16))
     }
-    try Fixtures.write(path, junk)
+    try TestFiles.write(path, junk)
     #expect(openCode(path) == "corrupt")
   }
 
@@ -106,7 +106,7 @@ func openCode(_ path: RawPath) -> String {
   @Test func pathThroughARegularFileIsNotFound() throws {
     // ENOTDIR: works as root too, unlike permission bits.
     let dir = try TemporaryDirectory()
-    try Fixtures.wav(dir.raw.appending("a.wav"))
+    try TestFiles.wav(dir.raw.appending("a.wav"))
     #expect(openCode(dir.raw.appending("a.wav/b.wav")) == "not_found")
   }
 
@@ -119,17 +119,17 @@ func openCode(_ path: RawPath) -> String {
 
   @Test func linkLoopIsASymlinkLoop() throws {
     let dir = try TemporaryDirectory()
-    try Fixtures.link(dir.raw.appending("self.wav"), to: "self.wav")
+    try TestFiles.link(dir.raw.appending("self.wav"), to: "self.wav")
     #expect(openCode(dir.raw.appending("self.wav")) == "symlink_loop")
   }
 
   @Test func unreadableFileIsUnreadable() throws {
     let dir = try TemporaryDirectory()
     let path = dir.raw.appending("locked.wav")
-    try Fixtures.wav(path)
+    try TestFiles.wav(path)
     chmod(dir.path + "/locked.wav", 0)
     // Root opens any file whatever its mode; the check only means something for other users.
-    if !Fixtures.isRoot {
+    if !TestFiles.isRoot {
       #expect(openCode(path) == "unreadable")
     } else {
       #expect(openCode(path) == "ok")
@@ -141,11 +141,11 @@ func openCode(_ path: RawPath) -> String {
     let wav = TestAudio.wav(frames: 4000)
     let cases: [(String, [UInt8])] = [
       ("empty.wav", []), ("text.wav", Array("hello, world\n".utf8)),
-      ("cut.wav", Array(wav.prefix(3000))), ("song.m4a", Fixtures.fakeM4A),
+      ("cut.wav", Array(wav.prefix(3000))), ("song.m4a", TestFiles.fakeM4A),
     ]
     var codes: [String] = []
     for (name, bytes) in cases {
-      try Fixtures.write(dir.raw.appending(name), bytes)
+      try TestFiles.write(dir.raw.appending(name), bytes)
       codes.append(openCode(dir.raw.appending(name)))
     }
     codes.append(openCode(dir.raw.appending("missing.wav")))

@@ -2,13 +2,12 @@
   import Glibc
 #endif
 import ATKRecords
-import ATKTestSupport
 import Foundation
 
-/// Small helpers to build file trees with exact byte names, for the core's unit tests.
-enum Fixtures {
+/// Small helpers to build file trees with exact byte names (names need not be UTF-8).
+public enum TestFiles {
   /// Writes `bytes` to `path` (created or replaced), whatever bytes the path holds.
-  static func write(_ path: RawPath, _ bytes: [UInt8]) throws {
+  public static func write(_ path: RawPath, _ bytes: [UInt8]) throws {
     let fd = path.withCString { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
     guard fd >= 0 else { throw SystemFailure(call: "open \(path.display)", code: errno) }
     defer { close(fd) }
@@ -21,26 +20,26 @@ enum Fixtures {
   }
 
   /// A short 8 kHz 16-bit WAV at `path`.
-  static func wav(_ path: RawPath, frames: Int = 800, channels: Int = 1, rate: Int = 8000) throws {
+  public static func wav(_ path: RawPath, frames: Int = 800, channels: Int = 1, rate: Int = 8000) throws {
     try write(path, TestAudio.wav(frames: frames, sampleRate: rate, channels: channels))
   }
 
   /// Creates a folder.
-  static func folder(_ path: RawPath) throws {
+  public static func folder(_ path: RawPath) throws {
     guard path.withCString({ mkdir($0, 0o755) }) == 0 else {
       throw SystemFailure(call: "mkdir \(path.display)", code: errno)
     }
   }
 
   /// Creates a symbolic link at `path` pointing to `target`.
-  static func link(_ path: RawPath, to target: String) throws {
+  public static func link(_ path: RawPath, to target: String) throws {
     guard path.withCString({ p in symlink(target, p) }) == 0 else {
       throw SystemFailure(call: "symlink \(path.display)", code: errno)
     }
   }
 
   /// Reads a whole file.
-  static func read(_ path: RawPath) -> [UInt8]? {
+  public static func read(_ path: RawPath) -> [UInt8]? {
     let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -54,33 +53,33 @@ enum Fixtures {
   }
 
   /// Whether something (even a dangling link) is at `path`.
-  static func exists(_ path: RawPath) -> Bool {
+  public static func exists(_ path: RawPath) -> Bool {
     var info = stat()
     return path.withCString { lstat($0, &info) } == 0
   }
 
   /// The names in a folder, sorted, `.` and `..` left out.
-  static func names(in folder: RawPath) -> [String] {
+  public static func names(in folder: RawPath) -> [String] {
     (try? FileManager.default.contentsOfDirectory(atPath: String(decoding: folder.bytes, as: UTF8.self)))?
       .sorted() ?? []
   }
 
   /// Whether the tests run as root, where permission bits do not stop reads.
-  static var isRoot: Bool { getuid() == 0 }
+  public static var isRoot: Bool { getuid() == 0 }
 
   /// Bytes that look like an MP4/M4A file to anyone reading the header.
-  static let fakeM4A: [UInt8] =
+  public static let fakeM4A: [UInt8] =
     [0, 0, 0, 0x1C] + Array("ftypM4A ".utf8) + [UInt8](repeating: 0x5A, count: 300)
 }
 
-/// A failed system call in a fixture.
-struct SystemFailure: Error, CustomStringConvertible {
-  var call: String
-  var code: Int32
-  var description: String { "\(call): \(String(cString: strerror(code)))" }
+/// A failed system call while making a fixture.
+public struct SystemFailure: Error, CustomStringConvertible {
+  public var call: String
+  public var code: Int32
+  public var description: String { "\(call): \(String(cString: strerror(code)))" }
 }
 
 extension TemporaryDirectory {
   /// The folder as a raw path.
-  var raw: RawPath { RawPath(path) }
+  public var raw: RawPath { RawPath(path) }
 }
