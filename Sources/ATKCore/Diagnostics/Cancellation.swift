@@ -12,14 +12,25 @@ private let caughtSignal = Atomic<Int32>(0)
 /// A second signal exits at once. Handlers are installed without `SA_RESTART`, so a blocked
 /// `read(2)` returns `EINTR` and the reader can look at the flag.
 public enum Cancellation {
-  /// Installs the handlers and unblocks the signals (a parent such as a test runner may start
-  /// the tool with them blocked). Call once, early in `main`, before starting threads.
+  /// Installs the handlers. Call once, early in `main`, before any thread is started.
+  ///
+  /// A signal the parent set to be ignored stays ignored (`nohup` ignores SIGHUP; a shell
+  /// ignores SIGINT for `tool &`), as with other Unix tools. The three signals are unblocked:
+  /// a parent may have started the tool with them blocked (Foundation's `Process` on Linux
+  /// passes on its worker thread's mask, swift-corelibs-foundation#4772), and the tool would
+  /// then never see SIGTERM.
   public static func install() {
-    var unblock = sigset_t()
-    sigemptyset(&unblock)
-    for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, number) }
-    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    var handled = sigset_t()
+    sigemptyset(&handled)
     for number in [SIGINT, SIGTERM, SIGHUP] {
+      var current = sigaction()
+      if sigaction(number, nil, &current) == 0,
+        unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
+          == unsafeBitCast(SIG_IGN, to: Int.self)
+      {
+        continue
+      }
+      sigaddset(&handled, number)
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { number in
         if caughtSignal.exchange(number, ordering: .relaxed) != 0 {
@@ -30,6 +41,7 @@ public enum Cancellation {
       action.sa_flags = 0
       sigaction(number, &action, nil)
     }
+    pthread_sigmask(SIG_UNBLOCK, &handled, nil)
   }
 
   /// Whether a stop was asked for.
