@@ -40,10 +40,13 @@ public let repositoryRoot: String = {
 /// Runs a built tool (or any executable path) with `arguments`, feeding `stdin`.
 ///
 /// Standard input, output and error go through temporary files, not pipes, so a chatty child
-/// can never block on a full pipe while the test waits for it.
+/// can never block on a full pipe while the test waits for it. A child still running after
+/// `timeout` seconds is killed (SIGKILL), and its stderr ends with a line saying so, so a hang
+/// fails one test instead of stalling the whole suite.
 public func runTool(
   _ name: String, _ arguments: [String], stdin: String = "", stdinBytes: [UInt8]? = nil,
-  cwd: String? = nil, environment: [String: String] = [:], stdoutPath: String? = nil
+  cwd: String? = nil, environment: [String: String] = [:], stdoutPath: String? = nil,
+  timeout: Double = 600
 ) throws -> ToolResult {
   let scratch = try TemporaryDirectory()
   let inURL = URL(fileURLWithPath: scratch.path + "/stdin")
@@ -64,18 +67,28 @@ public func runTool(
   process.standardInput = try FileHandle(forReadingFrom: inURL)
   process.standardOutput = try FileHandle(forWritingTo: outURL)
   process.standardError = try FileHandle(forWritingTo: errURL)
+  let exited = DispatchSemaphore(value: 0)
+  process.terminationHandler = { _ in exited.signal() }
   try process.run()
+  var timedOut = false
+  if exited.wait(timeout: .now() + timeout) == .timedOut {
+    // SIGKILL: the child may have SIGTERM blocked (swift-corelibs-foundation#4772).
+    kill(process.processIdentifier, SIGKILL)
+    timedOut = true
+  }
   process.waitUntilExit()
   let out = stdoutPath == nil ? [UInt8](try Data(contentsOf: outURL)) : []
-  let err = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+  var err = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+  if timedOut { err += "runTool: '\(name)' was still running after \(timeout) s and was killed\n" }
   return ToolResult(status: process.terminationStatus, stdout: out, stderr: err)
 }
 
 /// Runs a shell command line (`/bin/sh -c`) with the tools on PATH.
-public func runShell(_ command: String, cwd: String? = nil, environment: [String: String] = [:])
-  throws -> ToolResult
-{
-  try runTool("/bin/sh", ["-c", command], cwd: cwd, environment: environment)
+public func runShell(
+  _ command: String, cwd: String? = nil, environment: [String: String] = [:],
+  timeout: Double = 600
+) throws -> ToolResult {
+  try runTool("/bin/sh", ["-c", command], cwd: cwd, environment: environment, timeout: timeout)
 }
 
 /// A fresh folder under the system's temporary folder, removed when released.
