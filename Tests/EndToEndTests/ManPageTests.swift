@@ -62,10 +62,36 @@ import Testing
       "\(pagePath) does not name \(tool)")
     let help = try runTool(tool, ["--help"], timeout: 60)
     #expect(help.status == 0, "\(tool) --help: \(help.stderr)")
+    var options = Self.longOptions(inHelp: help.output)
+    for subcommand in Self.subcommands(inHelp: help.output) {
+      let subhelp = try runTool(tool, [subcommand, "--help"], timeout: 60)
+      #expect(subhelp.status == 0, "\(tool) \(subcommand) --help: \(subhelp.stderr)")
+      options.formUnion(Self.longOptions(inHelp: subhelp.output))
+    }
     let documented = Self.longOptions(inPage: page)
-    for option in Self.longOptions(inHelp: help.output).sorted() {
+    for option in options.sorted() {
       #expect(documented.contains(option), "\(tool).1 does not mention --\(option)")
     }
+  }
+
+  /// The subcommands a `--help` text lists under `SUBCOMMANDS:` (ArgumentParser's layout).
+  static func subcommands(inHelp text: String) -> [String] {
+    var names: [String] = []
+    var inSection = false
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasPrefix("SUBCOMMANDS:") {
+        inSection = true
+        continue
+      }
+      guard inSection else { continue }
+      // The list ends at the first blank line (a "See '... help'" note follows).
+      if line.trimmingCharacters(in: .whitespaces).isEmpty { break }
+      // Entries are indented by two spaces; wrapped descriptions by many more.
+      if line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first {
+        names.append(String(name))
+      }
+    }
+    return names
   }
 
   @Test(arguments: tools)
@@ -98,5 +124,16 @@ import Testing
     #expect(
       Self.longOptions(inPage: page)
         == ["formats", "null", "max-record-bytes", "help", "version", "quiet"])
+    let withSubcommands = """
+      USAGE: atk-j <subcommand>
+
+      SUBCOMMANDS:
+        tee (default)           Copy records from standard input to standard output
+                                and record them (default).
+        list                    List recent sessions.
+
+        See 'atk-j help <subcommand>' for detailed help.
+      """
+    #expect(Self.subcommands(inHelp: withSubcommands) == ["tee", "list"])
   }
 }
