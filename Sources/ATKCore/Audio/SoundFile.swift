@@ -70,9 +70,13 @@ public final class SoundFile {
       let log = Self.log(of: nil)
       // sf_open_fd with close_desc closes the descriptor itself on failure; closing it again
       // could close a descriptor another thread has just opened.
+      let cutShort =
+        headCount >= 4 && head[0..<4] == [0x4F, 0x67, 0x67, 0x53]  // "OggS"
+        && !Self.oggEndsWithLastPage(fd, size: Int64(status.st_size))
       throw classifyOpenFailure(
         path: path, libraryCode: number, reason: reason, log: log,
-        head: Array(head.prefix(max(0, headCount))), size: Int64(status.st_size))
+        head: Array(head.prefix(max(0, headCount))), size: Int64(status.st_size),
+        cutShort: cutShort)
     }
     let file = SoundFile(path: path, handle: handle, info: info)
     if file.log.contains("(should be") && Self.declaresMoreData(file.log) {
@@ -115,9 +119,40 @@ public final class SoundFile {
     return false
   }
 
+  /// Whether an Ogg file ends with a whole page flagged end-of-stream, as a finished one does.
+  ///
+  /// libsndfile calls an Ogg file cut short "malformed"; this tells the two apart. The last page
+  /// starts within the last 65,307 bytes (the largest page), so only that tail is read.
+  static func oggEndsWithLastPage(_ fd: Int32, size: Int64) -> Bool {
+    let window = Int(min(size, 65_307))
+    var tail = [UInt8](repeating: 0, count: window)
+    let count = tail.withUnsafeMutableBytes {
+      pread(fd, $0.baseAddress, window, off_t(size) - off_t(window))
+    }
+    guard count == window else { return false }
+    var start = window - 27
+    while start >= 0 {
+      defer { start -= 1 }
+      guard tail[start] == 0x4F, tail[start + 1] == 0x67, tail[start + 2] == 0x67,
+        tail[start + 3] == 0x53, tail[start + 4] == 0
+      else { continue }
+      let segments = Int(tail[start + 26])
+      guard start + 27 + segments <= window else { continue }
+      let body = tail[(start + 27)..<(start + 27 + segments)].reduce(0) { $0 + Int($1) }
+      if start + 27 + segments + body == window { return tail[start + 5] & 0x04 != 0 }
+    }
+    return false
+  }
+
   private static func classifyOpenFailure(
-    path: RawPath, libraryCode: Int32, reason: String, log: String, head: [UInt8], size: Int64
+    path: RawPath, libraryCode: Int32, reason: String, log: String, head: [UInt8], size: Int64,
+    cutShort: Bool = false
   ) -> SoundFileError {
+    if cutShort {
+      return .cannotOpen(
+        path: path, code: .truncated,
+        reason: "truncated: the Ogg stream stops before its last page (\(reason))")
+    }
     let magic4 = head.count >= 4 ? String(decoding: head[0..<4], as: UTF8.self) : ""
     if head.count >= 8, String(decoding: head[4..<8], as: UTF8.self) == "ftyp" {
       return .cannotOpen(

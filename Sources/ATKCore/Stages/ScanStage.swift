@@ -49,6 +49,11 @@ public struct ScanStage: Stage {
     let lossless = AudioFormat.integerBits(file.format) != nil
     let isPCMContainer = ["wav", "aiff", "w64", "rf64", "caf", "au"].contains(
       AudioFormat.containerName(file.format))
+    if !isPCMContainer && file.seekable && file.frames == Int64.max {
+      // libsndfile gives SF_COUNT_MAX when it cannot find the end of an Ogg stream on disk.
+      throw .cannotOpen(
+        path: path, code: .truncated, reason: "truncated: the end of the stream cannot be found")
+    }
     if options.verify {
       frames = try decodedFrames(file)
       if frames < file.frames {
