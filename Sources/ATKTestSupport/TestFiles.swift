@@ -1,8 +1,9 @@
+import ATKRecords
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
-import Foundation
 
 /// Small helpers to build file trees with exact byte names (names need not be UTF-8).
 public enum TestFiles {
@@ -20,7 +21,9 @@ public enum TestFiles {
   }
 
   /// A short 8 kHz 16-bit WAV at `path`.
-  public static func wav(_ path: RawPath, frames: Int = 800, channels: Int = 1, rate: Int = 8000) throws {
+  public static func wav(_ path: RawPath, frames: Int = 800, channels: Int = 1, rate: Int = 8000)
+    throws
+  {
     try write(path, TestAudio.wav(frames: frames, sampleRate: rate, channels: channels))
   }
 
@@ -60,7 +63,8 @@ public enum TestFiles {
 
   /// The names in a folder, sorted, `.` and `..` left out.
   public static func names(in folder: RawPath) -> [String] {
-    (try? FileManager.default.contentsOfDirectory(atPath: String(decoding: folder.bytes, as: UTF8.self)))?
+    (try? FileManager.default.contentsOfDirectory(
+      atPath: String(decoding: folder.bytes, as: UTF8.self)))?
       .sorted() ?? []
   }
 

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ATKCore
 import ATKRecords
 import ATKTestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// One walk result, easy to compare: `file relpath` or `code relpath`.
 func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool = false)

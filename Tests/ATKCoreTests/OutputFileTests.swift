@@ -1,10 +1,12 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
-@testable import ATKCore
 import ATKRecords
 import ATKTestSupport
 import Testing
+
+@testable import ATKCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Writes `bytes` through an output's descriptor.
 func put(_ bytes: [UInt8], into output: OutputFile) {

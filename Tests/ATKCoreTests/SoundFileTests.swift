@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ATKCore
 import ATKRecords
 import ATKTestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The `error.code` SoundFile.open gives `path`, or "ok".
 func openCode(_ path: RawPath) -> String {

@@ -254,7 +254,8 @@ func parseError(_ text: String) -> JSONParseError? {
       value = first
     }
     #expect(levels == depth)
-    let objects = String(repeating: #"{"a":"#, count: depth - 1) + "{}"
+    let objects =
+      String(repeating: #"{"a":"#, count: depth - 1) + "{}"
       + String(repeating: "}", count: depth - 1)
     #expect(try parse(objects).objectValue != nil)
   }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ATKRecords
 import Foundation
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// A pipe whose write end has been filled with `bytes` and closed; returns the read end.
 ///
@@ -125,7 +126,8 @@ func readAll(fd: Int32, delimiter: UInt8 = 0x0A, maxLineBytes: Int = 1 << 20) th
     let units = try readAll(fd: try fileDescriptor(holding: input))
     #expect(units.count == sizes.count)
     for (i, size) in sizes.enumerated() {
-      let expected = String(repeating: Character(Unicode.Scalar(UInt8(ascii: "a") + UInt8(i))), count: size)
+      let expected = String(
+        repeating: Character(Unicode.Scalar(UInt8(ascii: "a") + UInt8(i))), count: size)
       #expect(units[i] == .line(expected, i + 1), "line \(i + 1)")
     }
   }

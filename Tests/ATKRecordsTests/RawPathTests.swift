@@ -1,8 +1,9 @@
+import ATKRecords
+import Testing
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
-import Testing
 
 @Suite struct RawPathTests {
   @Test(arguments: [
@@ -77,7 +78,8 @@ import Testing
     #expect(path.parent.bytes == [0x64, 0xFF])
     #expect(path.stem.bytes == [0xE9])
     #expect(path.fileExtension == "wav")
-    #expect(path.replacingExtension(with: "mp3").bytes == [0x64, 0xFF, 0x2F, 0xE9] + Array(".mp3".utf8))
+    #expect(
+      path.replacingExtension(with: "mp3").bytes == [0x64, 0xFF, 0x2F, 0xE9] + Array(".mp3".utf8))
     #expect(path.parent.appending(path.lastComponent) == path)
   }
 
@@ -99,7 +101,8 @@ import Testing
   }
 
   @Test func orderIsByteOrder() {
-    let names = ["b", "a", "B", "_", "aa", "é", "z", "-x", "A b", "a\u{FF}"].map { RawPath($0) }
+    let names =
+      ["b", "a", "B", "_", "aa", "é", "z", "-x", "A b", "a\u{FF}"].map { RawPath($0) }
       + [RawPath(bytes: [0x61, 0xFF])]
     let sorted = names.sorted().map(\.bytes)
     #expect(sorted == sorted.sorted { $0.lexicographicallyPrecedes($1) })

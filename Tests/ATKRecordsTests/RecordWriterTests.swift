@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ATKRecords
 import Foundation
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Reads what is in `fd` right now, without waiting (the descriptor must be non-blocking).
 func drain(_ fd: Int32) -> [UInt8] {
@@ -93,7 +94,8 @@ func drain(_ fd: Int32) -> [UInt8] {
     try writer.flush()
     #expect(!writer.hasPending)
     close(ends[1])
-    #expect(String(decoding: drain(ends[0]), as: UTF8.self) == "{\"a\":\"x\",\"z\":1}\n{\"raw\":true}\n")
+    #expect(
+      String(decoding: drain(ends[0]), as: UTF8.self) == "{\"a\":\"x\",\"z\":1}\n{\"raw\":true}\n")
   }
 
   @Test func unbufferedWriterWritesEachRecordAtOnce() throws {

@@ -64,7 +64,8 @@ import Testing
     let base = try #require(Self.arguments(for: tool, out: dir.file("out")))
     let first = try Self.scannedLine(in: dir, name: "a.wav")
     let second = try Self.scannedLine(in: dir, name: "b.wav")
-    let result = try runTool(tool, base, stdin: "\(first)\n{\"path\": nope\n\(second)\n", timeout: 120)
+    let result = try runTool(
+      tool, base, stdin: "\(first)\n{\"path\": nope\n\(second)\n", timeout: 120)
     #expect(result.status == 1, "\(result.stderr)")
     let records = result.records
     let bad = records.filter { $0.errorInfo?.code == "bad_record" }

@@ -80,7 +80,8 @@ import Testing
       String(line.split(separator: "'")[1].split(separator: "/").last!)
     }
     #expect(named == expected.filter { !$0.hasSuffix(" ok") }.map { String($0.prefix(6)) })
-    #expect(result.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("atk-scan: error: line ") })
+    #expect(
+      result.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("atk-scan: error: line ") })
   }
 
   @Test func unbufferedGivesTheSameBytes() throws {
@@ -125,7 +126,10 @@ import Testing
     let a = dir.file("a.wav")
     let result = try runTool(
       "/bin/bash",
-      ["-c", "(echo '\(a)'; sleep 1; echo '\(a)') | env --default-signal=PIPE atk-scan | head -1 >/dev/null; echo ${PIPESTATUS[1]}"],
+      [
+        "-c",
+        "(echo '\(a)'; sleep 1; echo '\(a)') | env --default-signal=PIPE atk-scan | head -1 >/dev/null; echo ${PIPESTATUS[1]}",
+      ],
       timeout: 60)
     #expect(result.output == "141\n", "\(result.stderr)")
   }
@@ -156,6 +160,8 @@ import Testing
     let stopped = try runTool("/bin/bash", ["-c", script], timeout: 60)
     #expect(stopped.output.hasSuffix("143\n"), "\(stopped.output) \(stopped.stderr)")
     let written = TestFiles.read(RawPath(dir.file("out"))) ?? []
-    #expect(String(decoding: written, as: UTF8.self).contains("\"frames\":800"), "the finished record is written")
+    #expect(
+      String(decoding: written, as: UTF8.self).contains("\"frames\":800"),
+      "the finished record is written")
   }
 }

@@ -12,7 +12,8 @@ import Testing
 
   /// The executables: every `Sources/atk-*` folder.
   static let tools: [String] = {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/Sources")) ?? []
+    let names =
+      (try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/Sources")) ?? []
     return names.filter { $0.hasPrefix("atk-") }.sorted()
   }()
 
@@ -58,7 +59,8 @@ import Testing
       Issue.record("\(tool) has no manual page at \(pagePath)")
       return
     }
-    #expect(page.contains(".Nm \(tool)") || page.contains(".TH \(tool.uppercased())"),
+    #expect(
+      page.contains(".Nm \(tool)") || page.contains(".TH \(tool.uppercased())"),
       "\(pagePath) does not name \(tool)")
     let help = try runTool(tool, ["--help"], timeout: 60)
     #expect(help.status == 0, "\(tool) --help: \(help.stderr)")

@@ -36,11 +36,13 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     let records = result.records
     #expect(records.count == outputLines(result).count, "every line is a record")
     #expect(records.map { $0.relpath?.display } == ["a/one.wav", "a/two.wav", "b.wav"])
-    #expect(records.map { $0.path } == ["a/one.wav", "a/two.wav", "b.wav"].map { dir.raw.appending($0) })
+    #expect(
+      records.map { $0.path } == ["a/one.wav", "a/two.wav", "b.wav"].map { dir.raw.appending($0) })
     #expect(records.map { $0[Record.Key.frames] } == [.int(4000), .int(1001), .int(800)])
     #expect(records.map { $0[Record.Key.sampleRate] } == [.int(8000), .int(11025), .int(8000)])
     #expect(records.map { $0[Record.Key.channels] } == [.int(2), .int(1), .int(1)])
-    #expect(records.map { $0[Record.Key.duration] } == [.double(0.5), .double(0.090794), .double(0.1)])
+    #expect(
+      records.map { $0[Record.Key.duration] } == [.double(0.5), .double(0.090794), .double(0.1)])
     for record in records {
       #expect(record.origin == record.path)
       #expect(record[Record.Key.status] == "ok")
@@ -79,7 +81,10 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     #expect(all.records.count == 5)
     // The default takes audio extensions, M4A among them, and leaves notes.txt alone.
     let byDefault = try runTool("atk-scan", [dir.path])
-    #expect(summary(byDefault) == ["a/one.wav ok", "a/two.wav ok", "b.wav ok", "c.m4a unsupported_format"])
+    #expect(
+      summary(byDefault) == [
+        "a/one.wav ok", "a/two.wav ok", "b.wav ok", "c.m4a unsupported_format",
+      ])
   }
 
   @Test func filesNamedDirectlyAreTakenWhateverTheirExtension() throws {
@@ -108,9 +113,10 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     let input = Array((dir.file("new\nline.wav") + "\0" + dir.file("plain.wav") + "\0").utf8)
     let result = try runTool("atk-scan", ["-0"], stdinBytes: input)
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.records.map { $0.path?.bytes } == [
-      Array(dir.file("new\nline.wav").utf8), Array(dir.file("plain.wav").utf8),
-    ])
+    #expect(
+      result.records.map { $0.path?.bytes } == [
+        Array(dir.file("new\nline.wav").utf8), Array(dir.file("plain.wav").utf8),
+      ])
     let long = try runTool("atk-scan", ["--null"], stdinBytes: input)
     #expect(long.stdout == result.stdout)
   }
@@ -134,7 +140,9 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     let result = try runTool("atk-scan", [], stdin: input)
     #expect(result.status == 0, "\(result.stderr)")
     let record = try #require(result.records.first)
-    #expect(record["project"] == .object(["id": .int(9_007_199_254_740_993), "tags": .array(["a", "b"])]))
+    #expect(
+      record["project"]
+        == .object(["id": .int(9_007_199_254_740_993), "tags": .array(["a", "b"])]))
     #expect(record["note"] == "café \"q\"")
     #expect(record.origin == RawPath("/first/x.wav"), "origin is carried, not replaced")
     #expect(record[Record.Key.frames] == .int(160))
@@ -184,7 +192,9 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     #expect(result.status == 1)
     #expect(summary(result) == ["- bad_record", "a.wav ok"])
     #expect(result.records.first?["line"] == .int(1))
-    #expect(result.stderr.contains("line 1: record of \(long.utf8.count) bytes is longer than the limit of 200"))
+    #expect(
+      result.stderr.contains(
+        "line 1: record of \(long.utf8.count) bytes is longer than the limit of 200"))
     // The same line is fine under the default limit.
     let fine = try runTool("atk-scan", [], stdin: input)
     #expect(fine.status == 0)
@@ -196,7 +206,9 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     let result = try runTool("atk-scan", [dir.file("missing.wav"), dir.file("a.wav")])
     #expect(result.status == 1)
     #expect(summary(result) == ["missing.wav not_found", "a.wav ok"])
-    #expect(result.stderr == "atk-scan: error: '\(dir.path)/missing.wav': cannot open: No such file or directory\n")
+    #expect(
+      result.stderr
+        == "atk-scan: error: '\(dir.path)/missing.wav': cannot open: No such file or directory\n")
   }
 
   @Test func everyKindOfBadFileGetsItsOwnCode() throws {
@@ -204,7 +216,8 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     let root = dir.raw
     let wav = TestAudio.wav(frames: 4000)
     try TestFiles.write(root.appending("1-empty.wav"), [])
-    try TestFiles.write(root.appending("2-text.wav"), Array(String(repeating: "text ", count: 50).utf8))
+    try TestFiles.write(
+      root.appending("2-text.wav"), Array(String(repeating: "text ", count: 50).utf8))
     try TestFiles.write(root.appending("3-truncated.wav"), Array(wav.prefix(wav.count / 2)))
     try TestFiles.write(root.appending("4-header-cut.wav"), Array(wav.prefix(30)))
     try TestFiles.write(root.appending("5-song.m4a"), TestFiles.fakeM4A)
@@ -223,7 +236,9 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     // One error line per failed record, in input order, each naming the file.
     let errors = result.stderr.split(separator: "\n")
     #expect(errors.count == 8)
-    for (line, name) in zip(errors, ["1-empty", "2-text", "3-trunc", "4-header", "5-song", "6-dang", "7-loop", "9-miss"]) {
+    for (line, name) in zip(
+      errors, ["1-empty", "2-text", "3-trunc", "4-header", "5-song", "6-dang", "7-loop", "9-miss"])
+    {
       #expect(line.hasPrefix("atk-scan: error: '\(dir.path)/\(name)"), "\(line)")
     }
     for record in result.records where record.isFailed {
@@ -259,7 +274,8 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     try TestFiles.link(root.appending("music/self"), to: ".")
     let result = try runTool("atk-scan", [dir.path], timeout: 60)
     #expect(result.status == 1, "\(result.stderr)")
-    #expect(summary(result) == ["music/a.wav ok", "music/again symlink_loop", "music/self symlink_loop"])
+    #expect(
+      summary(result) == ["music/a.wav ok", "music/again symlink_loop", "music/self symlink_loop"])
     #expect(result.stderr.contains("'\(dir.path)/music/again': folder already walked"))
   }
 
@@ -299,7 +315,9 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     try goodTree(dir)
     let result = try runTool("atk-scan", [dir.path], stdoutPath: "/dev/full")
     #expect(result.status == 2)
-    #expect(result.stderr.contains("atk-scan: error: cannot write to standard output: No space left on device"))
+    #expect(
+      result.stderr.contains(
+        "atk-scan: error: cannot write to standard output: No space left on device"))
   }
 
   @Test func unknownFlagIsAUsageError() throws {
@@ -365,7 +383,8 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     let result = try runTool("atk-scan", [dir.path])
     #expect(result.status == 0, "\(result.stderr)")
     let relpaths = result.records.compactMap { $0.relpath?.bytes }
-    #expect(relpaths == Self.names.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
+    #expect(
+      relpaths == Self.names.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
     // Each record's path, read back from the JSON, opens the same file.
     for record in result.records {
       let path = try #require(record.path)
@@ -375,7 +394,8 @@ func goodTree(_ dir: TemporaryDirectory) throws {
 
   @Test func nonUTF8NamesRoundTripToTheExactBytes() throws {
     let dir = try TemporaryDirectory()
-    let name: [UInt8] = [0x62, 0x61, 0x64, 0xFF, 0xFE, 0x20, 0xE9, 0x2E, 0x77, 0x61, 0x76]  // "bad\xff\xfe \xe9.wav"
+    // "bad\xff\xfe \xe9.wav"
+    let name: [UInt8] = [0x62, 0x61, 0x64, 0xFF, 0xFE, 0x20, 0xE9, 0x2E, 0x77, 0x61, 0x76]
     let path = dir.raw.appending(RawPath(bytes: name))
     try TestFiles.wav(path, frames: 321)
 
