@@ -106,6 +106,21 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     #expect(result.records.first?.path == dir.raw.appending("z/last.wav"))
   }
 
+  @Test func hiddenEntriesAreTakenOnlyWithHidden() throws {
+    let dir = try TemporaryDirectory()
+    try TestFiles.wav(dir.raw.appending("shown.wav"))
+    try TestFiles.wav(dir.raw.appending(".hidden.wav"))
+    try TestFiles.folder(dir.raw.appending(".cache"))
+    try TestFiles.wav(dir.raw.appending(".cache/inner.wav"))
+    let plain = try runTool("atk-scan", [dir.path])
+    #expect(summary(plain) == ["shown.wav ok"])
+    let hidden = try runTool("atk-scan", ["--hidden", dir.path])
+    #expect(summary(hidden) == [".cache/inner.wav ok", ".hidden.wav ok", "shown.wav ok"])
+    // A hidden folder named on the command line is walked: only entries below it are filtered.
+    let named = try runTool("atk-scan", [dir.file(".cache")])
+    #expect(summary(named) == ["inner.wav ok"])
+  }
+
   @Test func nulSeparatedInput() throws {
     let dir = try TemporaryDirectory()
     try TestFiles.wav(dir.raw.appending("new\nline.wav"))
