@@ -1,6 +1,8 @@
 import ATKCore
 import ATKRecords
 import ATKTestSupport
+import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -14,6 +16,16 @@ func openCode(_ path: RawPath) -> String {
     return "ok"
   } catch {
     return error.code
+  }
+}
+
+/// The code and message SoundFile.open gives `path`.
+func openOutcome(_ path: RawPath) -> String {
+  do {
+    _ = try SoundFile.open(reading: path)
+    return "ok"
+  } catch {
+    return "\(error.code) (\(error.description))"
   }
 }
 
@@ -151,5 +163,100 @@ func openCode(_ path: RawPath) -> String {
     }
     codes.append(openCode(dir.raw.appending("missing.wav")))
     #expect(codes == ["empty_file", "not_audio", "truncated", "unsupported_format", "not_found"])
+  }
+}
+
+/// libsndfile keeps the error and log of a failed open in globals, and closes the descriptor
+/// it was given; these check that SoundFile.open stays right when several threads open at once
+/// (`--jobs`, and the test runner itself).
+@Suite struct SoundFileConcurrencyTests {
+  @Test func failedOpensOnManyThreadsKeepTheirOwnCodes() throws {
+    let dir = try TemporaryDirectory()
+    let wav = TestAudio.wav(frames: 4000)
+    let cases: [(String, [UInt8], String)] = [
+      ("text.wav", Array(String(repeating: "text ", count: 50).utf8), "not_audio"),
+      ("head.wav", Array(wav.prefix(36)), "truncated"),
+      ("cut.wav", Array(wav.prefix(3000)), "truncated"),
+      ("song.m4a", TestFiles.fakeM4A, "unsupported_format"),
+      ("good.wav", wav, "ok"),
+    ]
+    for (name, bytes, _) in cases { try TestFiles.write(dir.raw.appending(name), bytes) }
+    let wrong = Mutex<[String]>([])
+    DispatchQueue.concurrentPerform(iterations: 8) { worker in
+      for round in 0..<150 {
+        let (name, _, expected) = cases[(worker + round) % cases.count]
+        let outcome = openOutcome(dir.raw.appending(name))
+        if !outcome.hasPrefix(expected) { wrong.withLock { $0.append("\(name): \(outcome)") } }
+      }
+    }
+    #expect(wrong.withLock { $0 } == [])
+  }
+
+  @Test func failedOpensCloseNoOtherDescriptor() throws {
+    let dir = try TemporaryDirectory()
+    try TestFiles.write(dir.raw.appending("text.wav"), Array("not audio at all\n".utf8))
+    let lost = Mutex(0)
+    DispatchQueue.concurrentPerform(iterations: 6) { worker in
+      for _ in 0..<300 {
+        if worker % 2 == 0 {
+          _ = openCode(dir.raw.appending("text.wav"))
+        } else {
+          // Another thread's descriptor must stay open until it closes it itself.
+          let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+          var info = stat()
+          for _ in 0..<20 where fstat(fd, &info) != 0 {
+            lost.withLock { $0 += 1 }
+            break
+          }
+          close(fd)
+        }
+      }
+    }
+    #expect(lost.withLock { $0 } == 0, "a failed open closed someone else's descriptor")
+  }
+
+  @Test func completeButDamagedOggIsCorruptNotTruncated() throws {
+    let dir = try TemporaryDirectory()
+    let whole = dir.raw.appending("whole.ogg")
+    try encodedFile(.ogg, at: whole)
+    var bytes = try #require(TestFiles.read(whole))
+    // Wreck the Vorbis identification header in the first page; the last page stays whole.
+    for i in 28..<58 { bytes[i] = 0 }
+    let damaged = dir.raw.appending("damaged.ogg")
+    try TestFiles.write(damaged, bytes)
+    #expect(openCode(damaged) == "corrupt")
+  }
+}
+
+@Suite struct SoundFileCreateTests {
+  @Test func refusedOutputLeavesTheCallersDescriptorOpen() throws {
+    let dir = try TemporaryDirectory()
+    let output = try OutputFile(finalPath: dir.raw.appending("out.opus"))
+    // Opus takes 8, 12, 16, 24 or 48 kHz only, so libsndfile refuses 44.1 kHz.
+    let opusFormat: Int32 = 0x20_0000 | 0x0064  // SF_FORMAT_OGG | SF_FORMAT_OPUS
+    #expect(throws: SoundFileError.self) {
+      _ = try SoundFile.create(
+        descriptor: output.descriptor, path: output.finalPath, format: opusFormat,
+        sampleRate: 44100, channels: 2)
+    }
+    var info = stat()
+    #expect(fstat(output.descriptor, &info) == 0, "the output's descriptor was closed")
+    output.abandon()
+  }
+
+  @Test func writtenFileKeepsTheCallersDescriptorOpen() throws {
+    let dir = try TemporaryDirectory()
+    let output = try OutputFile(finalPath: dir.raw.appending("out.wav"))
+    let file = try SoundFile.create(
+      descriptor: output.descriptor, path: output.finalPath, format: 0x01_0000 | 0x0002,
+      sampleRate: 8000, channels: 1)
+    var samples = [Int16](repeating: 1000, count: 800)
+    try samples.withUnsafeMutableBufferPointer { try file.write($0.baseAddress!, frames: 800) }
+    try file.close()
+    var info = stat()
+    #expect(fstat(output.descriptor, &info) == 0)
+    try output.commit()
+    let back = try SoundFile.open(reading: output.finalPath)
+    #expect(back.frames == 800)
   }
 }

@@ -61,22 +61,10 @@ public final class SoundFile {
     guard fd >= 0 else {
       throw .cannotOpen(path: path, code: .unreadable, reason: String(cString: strerror(errno)))
     }
-    var head = [UInt8](repeating: 0, count: 16)
-    let headCount = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 16, 0) }
     var info = SF_INFO()
-    guard let handle = sf_open_fd(fd, Int32(SFM_READ), &info, 1) else {
-      let number = sf_error(nil)
-      let reason = String(cString: sf_strerror(nil))
-      let log = Self.log(of: nil)
-      // sf_open_fd with close_desc closes the descriptor itself on failure; closing it again
-      // could close a descriptor another thread has just opened.
-      let cutShort =
-        headCount >= 4 && head[0..<4] == [0x4F, 0x67, 0x67, 0x53]  // "OggS"
-        && !Self.oggEndsWithLastPage(fd, size: Int64(status.st_size))
-      throw classifyOpenFailure(
-        path: path, libraryCode: number, reason: reason, log: log,
-        head: Array(head.prefix(max(0, headCount))), size: Int64(status.st_size),
-        cutShort: cutShort)
+    // With close_desc = 1 libsndfile owns `fd` from here on, and closes it if the open fails.
+    guard let handle = openGate.shared({ sf_open_fd(fd, Int32(SFM_READ), &info, 1) }) else {
+      throw openFailure(path: path, size: Int64(status.st_size))
     }
     let file = SoundFile(path: path, handle: handle, info: info)
     if file.log.contains("(should be") && Self.declaresMoreData(file.log) {
@@ -87,7 +75,8 @@ public final class SoundFile {
     return file
   }
 
-  /// Opens an output on `descriptor` for writing (`sf_open_fd`); the descriptor stays open.
+  /// Opens an output on `descriptor` for writing (`sf_open_fd` on a duplicate of it); the
+  /// descriptor stays open and the caller's, whether this succeeds or fails.
   ///
   /// - Throws: `SoundFileError.cannotWrite` with libsndfile's reason.
   public static func create(
@@ -97,10 +86,64 @@ public final class SoundFile {
     info.format = format
     info.samplerate = Int32(sampleRate)
     info.channels = Int32(channels)
-    guard let handle = sf_open_fd(descriptor, Int32(SFM_WRITE), &info, 0) else {
-      throw .cannotWrite(path: path, reason: String(cString: sf_strerror(nil)))
+    // libsndfile closes the descriptor it is given when the open fails, whatever close_desc
+    // says; the caller's descriptor must outlive that, so it gets a duplicate, which sf_close
+    // closes in turn (close_desc = 1).
+    let duplicate = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+    guard duplicate >= 0 else {
+      throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
     }
-    return SoundFile(path: path, handle: handle, info: info)
+    // Exclusive: a failed open leaves its reason in a libsndfile global.
+    let opened = openGate.exclusive { () -> Result<OpaquePointer, SoundFileError> in
+      guard let handle = sf_open_fd(duplicate, Int32(SFM_WRITE), &info, 1) else {
+        return .failure(.cannotWrite(path: path, reason: String(cString: sf_strerror(nil))))
+      }
+      return .success(handle)
+    }
+    return SoundFile(path: path, handle: try opened.get(), info: info)
+  }
+
+  /// Keeps libsndfile's per-process error state to one failed open at a time.
+  ///
+  /// A failed `sf_open_fd` leaves its error number, text and log in globals (`sf_error(NULL)`,
+  /// `sf_strerror(NULL)`, `SFC_GET_LOG_INFO` on NULL), which the next failed open on another
+  /// thread overwrites. Opens share the gate; reading why one failed takes it alone. Every
+  /// `sf_open_fd` in ATKCore goes through it.
+  static let openGate = OpenGate()
+
+  /// Why `path` would not open: opens it again with every other open held off, so the error
+  /// and log libsndfile keeps in globals are this file's.
+  private static func openFailure(path: RawPath, size: Int64) -> SoundFileError {
+    openGate.exclusive {
+      // Two descriptors: libsndfile closes the one it is given when the open fails (whatever
+      // close_desc says), and the Ogg check below still needs one.
+      let probe = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
+      let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
+      guard probe >= 0, fd >= 0 else {
+        let reason = String(cString: strerror(errno))
+        if probe >= 0 { Glibc.close(probe) }
+        if fd >= 0 { Glibc.close(fd) }
+        return .cannotOpen(path: path, code: .unreadable, reason: reason)
+      }
+      defer { Glibc.close(probe) }
+      var head = [UInt8](repeating: 0, count: 16)
+      let headCount = max(0, head.withUnsafeMutableBytes { pread(probe, $0.baseAddress, 16, 0) })
+      var info = SF_INFO()
+      if let handle = sf_open_fd(fd, Int32(SFM_READ), &info, 1) {
+        sf_close(handle)
+        return .cannotOpen(
+          path: path, code: .unreadable, reason: "the file changed while it was being opened")
+      }
+      let number = sf_error(nil)
+      let reason = String(cString: sf_strerror(nil))
+      let log = Self.log(of: nil)
+      let cutShort =
+        headCount >= 4 && head[0..<4] == [0x4F, 0x67, 0x67, 0x53]  // "OggS"
+        && !Self.oggEndsWithLastPage(probe, size: size)
+      return classifyOpenFailure(
+        path: path, libraryCode: number, reason: reason, log: log,
+        head: Array(head.prefix(headCount)), size: size, cutShort: cutShort)
+    }
   }
 
   private static func declaresMoreData(_ log: String) -> Bool {
@@ -338,5 +381,26 @@ public enum SoundFileError: Error, Sendable, CustomStringConvertible {
     case .cannotRead: "read_error"
     case .cannotWrite: "cannot_write"
     }
+  }
+}
+
+/// A readers-writer lock around libsndfile's opens (see `SoundFile.openGate`).
+final class OpenGate: @unchecked Sendable {
+  private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+
+  init() { pthread_rwlock_init(lock, nil) }
+
+  /// Runs `body` alongside other shared holders.
+  func shared<R>(_ body: () -> R) -> R {
+    pthread_rwlock_rdlock(lock)
+    defer { pthread_rwlock_unlock(lock) }
+    return body()
+  }
+
+  /// Runs `body` with no other holder.
+  func exclusive<R>(_ body: () -> R) -> R {
+    pthread_rwlock_wrlock(lock)
+    defer { pthread_rwlock_unlock(lock) }
+    return body()
   }
 }
