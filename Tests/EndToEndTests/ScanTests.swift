@@ -307,6 +307,28 @@ func goodTree(_ dir: TemporaryDirectory) throws {
     #expect(first.status == 1 && second.status == 1 && parallel.status == 1)
   }
 
+  @Test func parallelScanOfMixedFilesMatchesASerialOne() throws {
+    // Files libsndfile refuses, among good ones: with --jobs its failed opens run alongside
+    // other opens (libsndfile keeps their error in globals and closes their descriptors).
+    let dir = try TemporaryDirectory()
+    let wav = TestAudio.wav(frames: 2000)
+    let kinds: [[UInt8]] = [
+      wav, Array("text, not audio\n".utf8), Array(wav.prefix(36)), TestFiles.fakeM4A,
+      Array(wav.prefix(1500)),
+    ]
+    for i in 0..<60 {
+      try TestFiles.write(dir.raw.appending(String(format: "%02d.wav", i)), kinds[i % kinds.count])
+    }
+    let serial = try runTool("atk-scan", ["--jobs", "1", dir.path])
+    #expect(serial.status == 1)
+    #expect(serial.records.filter { !$0.isFailed }.count == 12)
+    for _ in 0..<3 {
+      let parallel = try runTool("atk-scan", ["--jobs", "4", dir.path])
+      #expect(parallel.stdout == serial.stdout)
+      #expect(parallel.stderr == serial.stderr)
+    }
+  }
+
   @Test func failedRecordsFromUpstreamPassThroughUntouched() throws {
     let dir = try TemporaryDirectory()
     try TestFiles.wav(dir.raw.appending("good.wav"))
