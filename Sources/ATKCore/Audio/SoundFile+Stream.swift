@@ -35,12 +35,16 @@ extension SoundFile {
       Glibc.close(writeEnd)
     }
     var info = SF_INFO()
-    guard let handle = sf_open_fd(readEnd, Int32(SFM_READ), &info, 1) else {
-      // sf_open_fd closed the descriptor itself (close_desc).
-      let reason = String(cString: sf_strerror(nil))
-      throw .cannotOpen(path: path, code: .corrupt, reason: reason)
+    // Through the open gate, alone: a failed open's reason is a libsndfile global.
+    let opened = openGate.exclusive { () -> Result<OpaquePointer, SoundFileError> in
+      guard let handle = sf_open_fd(readEnd, Int32(SFM_READ), &info, 1) else {
+        // sf_open_fd closed the descriptor itself (close_desc).
+        let reason = String(cString: sf_strerror(nil))
+        return .failure(.cannotOpen(path: path, code: .corrupt, reason: reason))
+      }
+      return .success(handle)
     }
-    return SoundFile(path: path, handle: handle, info: info)
+    return SoundFile(path: path, handle: try opened.get(), info: info)
   }
 
   /// Copies `input` into the socket until the end of the file or until the reader has gone
