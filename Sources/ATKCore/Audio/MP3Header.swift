@@ -73,6 +73,62 @@ enum MP3Header {
     var bitrate: Int
     var length: Int
     var sideInfo: Int
+    var samples: Int
+  }
+
+  /// The samples per channel in a layer III stream, by walking its frame headers (no
+  /// decoding): what a decoder without gapless information returns. Skips an ID3v2 tag,
+  /// resynchronises over junk between frames, and stops at the end of the file (an ID3v1 or
+  /// APE tag there holds no frame header). Nil when no frame is found.
+  static func countSamples(_ path: RawPath) -> Int64? {
+    let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    let size = 1 << 16
+    var window = [UInt8](repeating: 0, count: size)
+    var base: off_t = 0
+    var filled = 0
+    func load(from offset: off_t) -> Bool {
+      base = offset
+      filled = window.withUnsafeMutableBytes { max(0, pread(fd, $0.baseAddress, size, offset)) }
+      return filled >= 4
+    }
+    guard load(from: 0) else { return nil }
+    var at = 0
+    if window[0] == UInt8(ascii: "I") && window[1] == UInt8(ascii: "D")
+      && window[2] == UInt8(ascii: "3") && filled >= 10
+    {
+      let tag = window[6..<10].reduce(0) { $0 << 7 | Int($1 & 0x7F) }
+      at = 10 + tag + (window[5] & 0x10 != 0 ? 10 : 0)
+    }
+    var total: Int64 = 0
+    var found = false
+    while true {
+      if at + 4 > filled {
+        guard load(from: base + off_t(at)) else { break }
+        at = 0
+      }
+      let slice = Array(window[at..<min(filled, at + 4)])
+      if let frame = frame(in: slice, at: 0) {
+        total += Int64(frame.samples)
+        found = true
+        at += frame.length
+        continue
+      }
+      // Resynchronise: look for the next frame header within what is loaded.
+      var next = at + 1
+      while next + 4 <= filled && frame(in: Array(window[next..<next + 4]), at: 0) == nil {
+        next += 1
+      }
+      if next + 4 > filled {
+        if filled < size { break }
+        guard load(from: base + off_t(next)) else { break }
+        at = 0
+        continue
+      }
+      at = next
+    }
+    return found ? total : nil
   }
 
   /// The layer III frame header at `i`, if one starts there.
@@ -92,6 +148,6 @@ enum MP3Header {
     let mono = b[i + 3] >> 6 == 3
     let length = (mpeg1 ? 144 : 72) * bitrate * 1000 / rate + padding
     let sideInfo = mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17)
-    return Frame(bitrate: bitrate, length: length, sideInfo: sideInfo)
+    return Frame(bitrate: bitrate, length: length, sideInfo: sideInfo, samples: mpeg1 ? 1152 : 576)
   }
 }

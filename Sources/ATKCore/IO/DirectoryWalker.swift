@@ -20,6 +20,7 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
   private struct Level {
     var path: RawPath
     var relpath: RawPath
+    var id: FolderID
     var names: [RawPath]
     var next = 0
   }
@@ -102,11 +103,13 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
         path: path, relpath: relpath, code: "not_found", message: String(cString: strerror(errno)))
     }
     let id = FolderID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-    guard visited.insert(id).inserted else {
+    if stack.contains(where: { $0.id == id }) {
       return .problem(
         path: path, relpath: relpath, code: "symlink_loop",
-        message: "folder already walked (a symbolic link loop or a second link to it)")
+        message: "symbolic link loop (leads back to a folder that contains it)")
     }
+    // A second link to a folder already walked elsewhere: its files were already returned.
+    guard visited.insert(id).inserted else { return nil }
     guard let folder = path.withCString({ opendir($0) }) else {
       return .problem(
         path: path, relpath: relpath, code: "unreadable_folder",
@@ -125,7 +128,7 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
       names.append(RawPath(bytes: name))
     }
     names.sort()
-    stack.append(Level(path: path, relpath: relpath, names: names))
+    stack.append(Level(path: path, relpath: relpath, id: id, names: names))
     return nil
   }
 }

@@ -518,7 +518,11 @@ public struct ConvertStage: Stage {
       && MP3Header.inspect(path)?.hasLengthTag != true
     {
       // Without a Xing tag libsndfile only estimates the length: count the frames instead.
-      frames = try Self.countFrames(path, channels: file.channels)
+      if let counted = MP3Header.countSamples(path) {
+        frames = counted
+      } else {
+        frames = try Self.countFrames(path, channels: file.channels)
+      }
     }
     let lossy = AudioFormat.integerBits(file.format) == nil && !options.format.isLossless
     return AudioFacts(

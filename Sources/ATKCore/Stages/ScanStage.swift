@@ -45,23 +45,29 @@ public struct ScanStage: Stage {
     guard case .success(let status) = FileSystem.status(path) else {
       throw .cannotOpen(path: path, code: .unreadable, reason: "file vanished while reading")
     }
-    var frames = file.frames
+    let container = AudioFormat.containerName(file.format)
     let lossless = AudioFormat.integerBits(file.format) != nil
-    let isPCMContainer = ["wav", "aiff", "w64", "rf64", "caf", "au"].contains(
-      AudioFormat.containerName(file.format))
+    let isPCMContainer = ["wav", "aiff", "w64", "rf64", "caf", "au"].contains(container)
     if !isPCMContainer && file.seekable && file.frames == Int64.max {
       // libsndfile gives SF_COUNT_MAX when it cannot find the end of an Ogg stream on disk.
       throw .cannotOpen(
         path: path, code: .truncated, reason: "truncated: the end of the stream cannot be found")
     }
+    // Without a Xing/LAME tag libsndfile only estimates an MP3's length (badly for VBR); the
+    // frame headers give the exact count a decoder returns.
+    let untaggedMP3 = container == "mp3" && MP3Header.inspect(path)?.hasLengthTag != true
+    let declared = untaggedMP3 ? MP3Header.countSamples(path) ?? file.frames : file.frames
+    var frames = declared
     if options.verify {
-      frames = try decodedFrames(file)
-      if frames < file.frames {
+      // An MP3 is decoded as a stream: libsndfile stops a seekable untagged one early.
+      let decoder = container == "mp3" ? try SoundFile.open(streaming: path) : file
+      frames = try decodedFrames(decoder)
+      if frames < declared {
         throw .cannotOpen(
           path: path, code: .truncated,
-          reason: "truncated: \(frames) of \(file.frames) declared frames could be decoded")
+          reason: "truncated: \(frames) of \(declared) declared frames could be decoded")
       }
-    } else if !isPCMContainer && file.seekable && file.frames > 0 {
+    } else if !isPCMContainer && !untaggedMP3 && file.seekable && file.frames > 0 {
       var scratch = [Float](repeating: 0, count: max(1, file.channels))
       let last = file.frames - 1
       let reached = file.seek(to: last) && scratch.withUnsafeMutableBufferPointer {
