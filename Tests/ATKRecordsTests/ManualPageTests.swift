@@ -17,9 +17,15 @@ import Testing
 
   @Test func everyKeyIsDocumented() throws {
     let lines = try Self.recordPageLines()
-    // Each key gets its own entry in the KEYS list: `.It Cm <key> Pq <type; writers>`.
+    // The KEYS section runs from `.Sh KEYS` to the next `.Sh`.
+    guard let start = lines.firstIndex(of: ".Sh KEYS") else {
+      Issue.record("man/atk-record.5 has no KEYS section")
+      return
+    }
+    let end = lines[(start + 1)...].firstIndex { $0.hasPrefix(".Sh ") } ?? lines.endIndex
+    // Each key gets its own entry there: `.It Cm <key> Pq <type; writers>`.
     let documented = Set(
-      lines.compactMap { line -> String? in
+      lines[start..<end].compactMap { line -> String? in
         let words = line.split(separator: " ")
         guard words.count >= 3, words[0] == ".It", words[1] == "Cm" else { return nil }
         return String(words[2])
