@@ -20,7 +20,7 @@ for page in $pages; do
   # macro-argument warnings among them).
   out=$( { groff -mandoc -ww -z "$page"; groff -mandoc -ww -Tutf8 "$page" >/dev/null; } 2>&1 )
   if [ -n "$out" ]; then
-    printf '%s\n' "$out" | awk '!seen[$0]++' | sed "s|^|$page: |" >printf '%s\n' "$out" | sed "s|^|$page: |" >&22
+    printf '%s\n' "$out" | awk '!seen[$0]++' | sed "s|^|$page: |" >&2
     status=1
   fi
   if command -v mandoc >/dev/null 2>&1; then
