@@ -10,7 +10,7 @@ public struct CommonOptions: ParsableArguments {
   @Flag(name: [.customShort("0"), .long], help: "Read NUL-separated paths from standard input (for find -print0).")
   public var null = false
 
-  @Option(name: .shortAndLong, help: "Records worked on at once; outputs keep the input order. (default: number of cores)")
+  @Option(name: .shortAndLong, help: "Records worked on at once; outputs keep the input order (default: see the manual page)")
   public var jobs: Int?
 
   @Flag(help: "Write each record as soon as it is ready.")

@@ -22,7 +22,7 @@ struct ATKScan: ParsableCommand {
   @OptionGroup var common: CommonOptions
 
   func run() throws {
-    var options = common.driverOptions(tool: "atk-scan", inputs: paths, defaultJobs: coreCount)
+    var options = common.driverOptions(tool: "atk-scan", inputs: paths, defaultJobs: 1)
     if let formats {
       options.extensions =
         formats == "all"

@@ -121,8 +121,10 @@ public struct SplitStage: Stage {
         out.path = output.finalPath
         out[Record.Key.source] = path.json
         out.relpath = relativeFolder.appending(name)
+        // These describe how the input file was made, not the segment.
         out[Record.Key.encoderDelay] = nil
         out[Record.Key.encoderPadding] = nil
+        out[Record.Key.reencoded] = nil
         facts.apply(to: &out)
         out[Record.Key.status] = "ok"
         out[Record.Key.error] = nil
