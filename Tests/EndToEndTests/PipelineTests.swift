@@ -1,0 +1,103 @@
+import ATKRecords
+import ATKTestSupport
+import Foundation
+import Testing
+
+/// The tools together, as users run them: `scan | convert | split`, and the same work fanned
+/// out with GNU parallel.
+@Suite struct PipelineTests {
+  /// Three sources: stereo 16-bit, mono 24-bit in a subfolder, and one shorter than a segment.
+  private func makeTree(_ dir: TemporaryDirectory) throws {
+    try FileManager.default.createDirectory(
+      atPath: dir.file("raw/sub"), withIntermediateDirectories: true)
+    try TestAudio.writeWAV(dir.file("raw/a take.wav"), frames: 24_000, channels: 2)
+    try TestAudio.writeWAV(
+      dir.file("raw/sub/b.wav"), frames: 20_000, bits: 24, signal: TestAudio.noise)
+    try TestAudio.writeWAV(dir.file("raw/c.wav"), frames: 4_000)
+  }
+
+  private func files(below folder: String) -> [String: Data] {
+    var out: [String: Data] = [:]
+    let enumerator = FileManager.default.enumerator(atPath: folder)
+    while let name = enumerator?.nextObject() as? String {
+      var isFolder: ObjCBool = false
+      let path = folder + "/" + name
+      if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+        out[name] = FileManager.default.contents(atPath: path)
+      }
+    }
+    return out
+  }
+
+  @Test func scanConvertSplitGivesSampleExactSegments() throws {
+    let dir = try TemporaryDirectory()
+    try makeTree(dir)
+    let run = try runShell(
+      "atk-scan raw | atk-convert flac -o out | atk-split 1 -o out > records.ndjson",
+      cwd: dir.path)
+    #expect(run.status == 0, "\(run.stderr)")
+    let lines = try String(contentsOfFile: dir.file("records.ndjson"), encoding: .utf8)
+    let records = lines.split(separator: "\n").map { try! Record(line: Array($0.utf8)) }
+    // 24000 frames at 8 kHz = 3 segments, 20000 = 3 (1 s, 1 s, 0.5 s), 4000 = 1.
+    #expect(records.count == 7)
+    let byOrigin = Dictionary(grouping: records) { $0.origin?.display ?? "" }
+    #expect(byOrigin["raw/a take.wav"]?.count == 3)
+    #expect(byOrigin["raw/sub/b.wav"]?.count == 3)
+    #expect(byOrigin["raw/c.wav"]?.count == 1)
+    for record in records {
+      #expect(record["status"]?.stringValue == "ok")
+      #expect(record.part.count == 1)
+      #expect(record.part.first?.count == Int64(byOrigin[record.origin!.display]!.count))
+    }
+    #expect(FileManager.default.fileExists(atPath: dir.file("out/sub/b_segment_003.flac")))
+
+    // Decode the FLAC segments back to WAV and join them: the source, sample for sample.
+    let back = try runShell(
+      "atk-convert wav -o back < records.ndjson > /dev/null", cwd: dir.path)
+    #expect(back.status == 0, "\(back.stderr)")
+    for (source, stem, count) in [
+      ("raw/a take.wav", "a take", 3), ("raw/sub/b.wav", "sub/b", 3), ("raw/c.wav", "c", 1),
+    ] {
+      let original = try TestAudio.samples(ofWAV: dir.file(source))
+      var joined: [Int32] = []
+      for index in 1...count {
+        let piece = try TestAudio.samples(
+          ofWAV: dir.file("back/\(stem)_segment_\(String(format: "%03d", index)).wav"))
+        #expect(piece.format.rate == original.format.rate)
+        #expect(piece.format.bits == original.format.bits)
+        joined += piece.samples
+      }
+      #expect(joined == original.samples, "\(source)")
+    }
+  }
+
+  @Test func parallelFanOutGivesTheSameOutputs() throws {
+    let dir = try TemporaryDirectory()
+    try makeTree(dir)
+    for name in ["d", "e", "f", "g"] {
+      try TestAudio.writeWAV(dir.file("raw/\(name).wav"), frames: 6_000)
+    }
+    let serial = try runShell(
+      "atk-scan raw | atk-convert mp3 -o serial | atk-split 0.5 -o serial > serial.ndjson",
+      cwd: dir.path)
+    #expect(serial.status == 0, "\(serial.stderr)")
+    let fanned = try runShell(
+      "atk-scan raw | parallel --pipe --round-robin --line-buffer -j 3 --block 200 "
+        + "'atk-convert mp3 -o fanned --jobs 1 | atk-split 0.5 -o fanned' > fanned.ndjson",
+      cwd: dir.path)
+    #expect(fanned.status == 0, "\(fanned.stderr)")
+    let a = files(below: dir.file("serial"))
+    let b = files(below: dir.file("fanned"))
+    // Seven MP3s, and their 0.5 s pieces: 3 s → 6, 2.5 s → 5, 0.5 s → 1, four of 0.75 s → 2.
+    #expect(a.count == 7 + 6 + 5 + 1 + 4 * 2, "outputs: \(a.keys.sorted())")
+    #expect(a.keys.sorted() == b.keys.sorted())
+    for (name, bytes) in a { #expect(b[name] == bytes, "\(name) differs") }
+    // The same records, in whatever order the workers finished.
+    func sortedLines(_ file: String) throws -> [String] {
+      try String(contentsOfFile: dir.file(file), encoding: .utf8).split(separator: "\n").map {
+        String($0).replacingOccurrences(of: "fanned/", with: "serial/")
+      }.sorted()
+    }
+    #expect(try sortedLines("serial.ndjson") == sortedLines("fanned.ndjson"))
+  }
+}
