@@ -182,9 +182,12 @@ extension Journal {
 
   /// `{"origin":ORIGIN,"path":ORIGIN}`: what to replay for an origin known only by name.
   static func replayRecord(for origin: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-    var out: [UInt8] = []
-    Record(path: RawPath(bytes: Array(origin))).encode(into: &out)
-    out.removeLast()
+    let name = JSONValue.text(Array(origin))
+    var out: [UInt8] = Array(#"{"origin":"#.utf8)
+    JSONWriter.write(name, into: &out)
+    out += Array(#","path":"#.utf8)
+    JSONWriter.write(name, into: &out)
+    out.append(UInt8(ascii: "}"))
     return out
   }
 }

@@ -67,7 +67,7 @@ extension Journal {
   /// The session called `name`, if there is one.
   public func session(named name: String) throws(JournalError) -> Session? {
     var found: Session?
-    try query("SELECT \(Self.sessionColumns) FROM sessions WHERE name = ?", { $0.bind(1, name) }) {
+    try query(dynamic: "SELECT \(Self.sessionColumns) FROM sessions WHERE name = ?", { $0.bind(1, name) }) {
       found = Self.session(from: $0)
     }
     return found
@@ -87,7 +87,7 @@ extension Journal {
   public func sessions(limit: Int = -1) throws(JournalError) -> [Session] {
     var result: [Session] = []
     try query(
-      "SELECT \(Self.sessionColumns) FROM sessions ORDER BY updated DESC, id DESC LIMIT ?",
+      dynamic: "SELECT \(Self.sessionColumns) FROM sessions ORDER BY updated DESC, id DESC LIMIT ?",
       { $0.bind(1, limit) }
     ) { result.append(Self.session(from: $0)) }
     return result
@@ -97,7 +97,7 @@ extension Journal {
   public func latestIncompleteSession() throws(JournalError) -> Session? {
     var found: Session?
     try query(
-      """
+      dynamic: """
       SELECT \(Self.sessionColumns) FROM sessions WHERE status IN ('in_progress', 'paused')
       ORDER BY updated DESC, id DESC LIMIT 1
       """
@@ -257,7 +257,7 @@ extension Journal {
   public func deleteSession(_ session: Int64) throws(JournalError) {
     try writing { () throws(JournalError) in
       for table in ["outputs", "origins", "bad_lines"] {
-        try execute("DELETE FROM \(table) WHERE session = ?") { $0.bind(1, session) }
+        try execute(dynamic: "DELETE FROM \(table) WHERE session = ?") { $0.bind(1, session) }
       }
       try execute("DELETE FROM sessions WHERE id = ?") { $0.bind(1, session) }
     }
@@ -273,7 +273,7 @@ extension Journal {
   ) throws(JournalError) {
     let statuses = includeFailed ? "('pending', 'failed')" : "('pending')"
     try query(
-      "SELECT record FROM origins WHERE session = ? AND status IN \(statuses) ORDER BY id",
+      dynamic: "SELECT record FROM origins WHERE session = ? AND status IN \(statuses) ORDER BY id",
       { $0.bind(1, session) }
     ) { row throws(JournalError) in
       try row.withBytes(0) { bytes throws(JournalError) in try body(bytes) }
@@ -315,7 +315,7 @@ extension Journal {
   public func outputs(
     session: Int64, _ body: (UnsafeBufferPointer<UInt8>) throws(JournalError) -> Void
   ) throws(JournalError) {
-    try query("SELECT record FROM outputs WHERE session = ? ORDER BY id", { $0.bind(1, session) })
+    try query("SELECT record FROM outputs WHERE session = ? ORDER BY created, origin, part_key", { $0.bind(1, session) })
     { row throws(JournalError) in
       try row.withBytes(0) { bytes throws(JournalError) in try body(bytes) }
     }

@@ -24,7 +24,7 @@ public final class Journal {
   /// How it was opened.
   public let access: Access
   private var db: OpaquePointer?
-  private var cache: [String: Statement] = [:]
+  private var cache: [UnsafeRawPointer: Statement] = [:]
   /// Whether a transaction is open.
   public private(set) var inTransaction = false
 
@@ -174,9 +174,9 @@ public final class Journal {
       }
       if version < JournalSchema.version {
         for step in JournalSchema.migrations[Int(version)...] {
-          for sql in step { try execute(sql) }
+          for sql in step { try execute(dynamic: sql) }
         }
-        try execute("PRAGMA user_version = \(JournalSchema.version)")
+        try execute(dynamic: "PRAGMA user_version = \(JournalSchema.version)")
       }
       try commit()
     } catch {
@@ -227,25 +227,46 @@ public final class Journal {
   // MARK: - Statements
 
   /// The prepared statement for `sql`, made once and kept (`sqlite3_prepare_v3`).
-  public func statement(_ sql: String) throws(JournalError) -> Statement {
-    if let cached = cache[sql] {
+  ///
+  /// The cache is keyed by the literal's address, so finding a statement costs no hashing of
+  /// its text.
+  public func statement(_ sql: StaticString) throws(JournalError) -> Statement {
+    let key = UnsafeRawPointer(sql.utf8Start)
+    if let cached = cache[key] {
       cached.reset()
       return cached
     }
-    var handle: OpaquePointer?
-    let rc = sqlite3_prepare_v3(
-      db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
-    guard rc == SQLITE_OK, let handle else { throw error(rc, "prepare") }
-    let statement = Statement(handle: handle, journal: self)
-    cache[sql] = statement
+    let statement = try prepare(
+      String(decoding: UnsafeBufferPointer(start: sql.utf8Start, count: sql.utf8CodeUnitCount),
+        as: UTF8.self), persistent: true)
+    cache[key] = statement
     return statement
   }
 
+  /// A statement for SQL made at run time, prepared afresh (`sqlite3_prepare_v3`).
+  public func prepare(_ sql: String, persistent: Bool = false) throws(JournalError) -> Statement {
+    var handle: OpaquePointer?
+    let rc = sqlite3_prepare_v3(
+      db, sql, -1, persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0, &handle, nil)
+    guard rc == SQLITE_OK, let handle else { throw error(rc, "prepare") }
+    return Statement(handle: handle, journal: self, owned: !persistent)
+  }
+
   /// Runs `sql` to the end with the values `bind` sets.
-  public func execute(_ sql: String, _ bind: (Statement) -> Void = { _ in })
+  public func execute(_ sql: StaticString, _ bind: (Statement) -> Void = { _ in })
     throws(JournalError)
   {
-    let statement = try statement(sql)
+    try run(try statement(sql), bind)
+  }
+
+  /// Runs SQL made at run time to the end with the values `bind` sets.
+  public func execute(dynamic sql: String, _ bind: (Statement) -> Void = { _ in })
+    throws(JournalError)
+  {
+    try run(try prepare(sql), bind)
+  }
+
+  private func run(_ statement: Statement, _ bind: (Statement) -> Void) throws(JournalError) {
     bind(statement)
     while try statement.step() {}
     statement.reset()
@@ -253,10 +274,24 @@ public final class Journal {
 
   /// Runs `sql` and calls `row` for each result row.
   public func query(
-    _ sql: String, _ bind: (Statement) -> Void = { _ in },
+    _ sql: StaticString, _ bind: (Statement) -> Void = { _ in },
     row: (Statement) throws(JournalError) -> Void
   ) throws(JournalError) {
-    let statement = try statement(sql)
+    try rows(try statement(sql), bind, row)
+  }
+
+  /// Runs SQL made at run time and calls `row` for each result row.
+  public func query(
+    dynamic sql: String, _ bind: (Statement) -> Void = { _ in },
+    row: (Statement) throws(JournalError) -> Void
+  ) throws(JournalError) {
+    try rows(try prepare(sql), bind, row)
+  }
+
+  private func rows(
+    _ statement: Statement, _ bind: (Statement) -> Void,
+    _ row: (Statement) throws(JournalError) -> Void
+  ) throws(JournalError) {
     bind(statement)
     defer { statement.reset() }
     while try statement.step() { try row(statement) }
@@ -286,12 +321,17 @@ public final class Journal {
 public final class Statement {
   fileprivate let handle: OpaquePointer
   private unowned let journal: Journal
+  private let owned: Bool
   private var finalized = false
 
-  fileprivate init(handle: OpaquePointer, journal: Journal) {
+  /// `owned`: finalized when released (statements in the journal's cache are finalized by it).
+  fileprivate init(handle: OpaquePointer, journal: Journal, owned: Bool) {
     self.handle = handle
     self.journal = journal
+    self.owned = owned
   }
+
+  deinit { if owned { finalize() } }
 
   fileprivate func finalize() {
     guard !finalized else { return }

@@ -2,7 +2,8 @@
 ///
 /// The version lives in `PRAGMA user_version`. A database of a newer version is refused
 /// untouched; an older one is migrated forward inside one transaction. atk-journal(1) documents
-/// every table and column below; keep the two in step.
+/// every table and column below; keep the two in step. (CHECK constraints use OR, not IN: SQLite
+/// builds a temporary table for an IN list on every insert.)
 public enum JournalSchema {
   /// The schema version this atk writes.
   public static let version: Int64 = 1
@@ -21,7 +22,8 @@ public enum JournalSchema {
         created TEXT NOT NULL,
         updated TEXT NOT NULL,
         status TEXT NOT NULL DEFAULT 'in_progress'
-          CHECK (status IN ('in_progress', 'completed', 'failed', 'paused')),
+          CHECK (status = 'in_progress' OR status = 'completed' OR status = 'failed'
+            OR status = 'paused'),
         pipeline TEXT,
         cwd TEXT,
         inputs TEXT,
@@ -33,7 +35,8 @@ public enum JournalSchema {
         id INTEGER PRIMARY KEY,
         session INTEGER NOT NULL REFERENCES sessions(id),
         origin TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed')),
+        status TEXT NOT NULL
+          CHECK (status = 'pending' OR status = 'completed' OR status = 'failed'),
         error_code TEXT,
         error_message TEXT,
         record TEXT NOT NULL,
@@ -42,18 +45,16 @@ public enum JournalSchema {
         UNIQUE (session, origin)
       )
       """,
-      "CREATE INDEX origins_by_status ON origins (session, status)",
       """
       CREATE TABLE outputs (
-        id INTEGER PRIMARY KEY,
         session INTEGER NOT NULL REFERENCES sessions(id),
         origin TEXT NOT NULL,
         part_key TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'dropped')),
+        status TEXT NOT NULL CHECK (status = 'ok' OR status = 'failed' OR status = 'dropped'),
         record TEXT NOT NULL,
         created TEXT NOT NULL,
-        UNIQUE (session, origin, part_key)
-      )
+        PRIMARY KEY (session, origin, part_key)
+      ) WITHOUT ROWID
       """,
       """
       CREATE TABLE bad_lines (

@@ -189,17 +189,19 @@ public final class JournalTee {
       try writer.write(bytes: line)
       try writer.write(bytes: CollectionOfOne(UInt8(0x0A)))
     }
-    let record: Record
+    let fields: RecordScanner.Fields
     do {
-      record = try Record(line: line)
+      fields = try RecordScanner.scan(line)
     } catch {
-      try recordBadLine(number: number, text: line, message: error.description)
+      var message = "a record must be a JSON object"
+      do { _ = try Record(line: line) } catch { message = error.description }
+      try recordBadLine(number: number, text: line, message: message)
       if isHead { hold(line) }
       return
     }
-    guard let originValue = record[Record.Key.origin], let origin = originValue.stringBytes else {
+    guard let origin = fields.origin(in: line) else {
       var message = "record has no 'origin'"
-      if let info = record.errorInfo { message = "\(info.code): \(info.message)" }
+      if let info = fields.errorInfo(in: line) { message = "\(info.code): \(info.message)" }
       try recordBadLine(number: number, text: line, message: message)
       if isHead { hold(line) }
       return
@@ -212,7 +214,7 @@ public final class JournalTee {
           session: session.id, origin: origin, record: line, now: now, keepKnown: onlyNew)
         if registration == .added || !onlyNew { hold(line) }
       } else {
-        try store(record, line: line, origin: origin)
+        try store(fields, line: line, origin: origin)
       }
     }
   }
@@ -222,14 +224,15 @@ public final class JournalTee {
     heldLines.append(0x0A)
   }
 
-  private func store(_ record: Record, line: UnsafeBufferPointer<UInt8>,
-    origin: UnsafeBufferPointer<UInt8>) throws(JournalError)
-  {
-    let failed = record.isFailed
-    let status = failed ? "failed" : record.isDropped ? "dropped" : "ok"
-    let part = record.part
+  private func store(
+    _ fields: RecordScanner.Fields, line: UnsafeBufferPointer<UInt8>,
+    origin: UnsafeBufferPointer<UInt8>
+  ) throws(JournalError) {
+    let failed = fields.isFailed(in: line)
+    let status = failed ? "failed" : fields.isDropped(in: line) ? "dropped" : "ok"
+    let part = fields.part(in: line)
     let key = OriginTracker.key(for: part)
-    let error = record.errorInfo
+    let error = failed ? fields.errorInfo(in: line) : nil
     try journal.storeOutput(
       session: session.id, origin: origin, partKey: key, status: status, record: line, now: now)
     if part.isEmpty {
