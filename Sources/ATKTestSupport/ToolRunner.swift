@@ -69,6 +69,15 @@ public func runTool(
   process.standardError = try FileHandle(forWritingTo: errURL)
   let exited = DispatchSemaphore(value: 0)
   process.terminationHandler = { _ in exited.signal() }
+  // The child inherits this thread's signal mask, and test threads block most signals
+  // (swift-corelibs-foundation#4772): clear it while starting the child, so tools and shell
+  // scripts see SIGINT, SIGTERM and SIGCHLD as they would under a shell (dash's `wait`
+  // hangs with SIGCHLD blocked).
+  var empty = sigset_t()
+  var saved = sigset_t()
+  sigemptyset(&empty)
+  pthread_sigmask(SIG_SETMASK, &empty, &saved)
+  defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
   try process.run()
   var timedOut = false
   if exited.wait(timeout: .now() + timeout) == .timedOut {

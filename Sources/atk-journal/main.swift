@@ -183,7 +183,7 @@ struct Clean: ParsableCommand {
       Int(time(nil)) - (JournalReport.seconds(inAge: olderThan) ?? 0))
     try location.run(dryRun ? .readOnly : .readWrite) { journal, writer in
       let report = JournalReport(journal: journal, writer: writer)
-      for session in try journal.sessions() where session.updated < cutoff {
+      for session in try journal.sessions() where session.updated <= cutoff {
         let counts = try journal.counts(session: session.id)
         if !dryRun { try journal.deleteSession(session.id) }
         if json {

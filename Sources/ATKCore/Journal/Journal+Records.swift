@@ -12,11 +12,11 @@ extension Journal {
 
   /// Registers `origin` as pending with `record` as the record to replay for it.
   ///
-  /// An origin that is new is added. A known one is left alone when `keepKnown`; otherwise
-  /// it is started again: pending, its replay record replaced, its stored outputs dropped.
+  /// An origin the session already knows keeps its row as it is: its status follows the
+  /// outputs that arrive at the tail.
   public func registerPending(
     session: Int64, origin: UnsafeBufferPointer<UInt8>, record: UnsafeBufferPointer<UInt8>,
-    now: String, keepKnown: Bool
+    now: String
   ) throws(JournalError) -> Registration {
     try execute(
       """
@@ -29,24 +29,7 @@ extension Journal {
       s.bind(3, bytes: record)
       s.bind(4, now)
     }
-    if changes > 0 { return .added }
-    if keepKnown { return .known }
-    try execute(
-      """
-      UPDATE origins SET status = 'pending', record = ?3, error_code = NULL,
-        error_message = NULL, updated = ?4 WHERE session = ?1 AND origin = ?2
-      """
-    ) { s in
-      s.bind(1, session)
-      s.bind(2, bytes: origin)
-      s.bind(3, bytes: record)
-      s.bind(4, now)
-    }
-    try execute("DELETE FROM outputs WHERE session = ?1 AND origin = ?2") { s in
-      s.bind(1, session)
-      s.bind(2, bytes: origin)
-    }
-    return .known
+    return changes > 0 ? .added : .known
   }
 
   /// Stores one output record under `(origin, partKey)`, replacing an earlier copy.

@@ -115,8 +115,14 @@ public final class Journal {
 
   /// Reads the file through a read-only connection and refuses anything but an atk journal.
   private static func check(path: String) throws(JournalError) {
+    // Without a write-ahead log beside it, the file alone is the database: open it as
+    // immutable, so that not even the -wal and -shm files SQLite makes are left next to it.
+    var info = stat()
+    let immutable = stat(path + "-wal", &info) != 0
     var handle: OpaquePointer?
-    let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+    let rc = sqlite3_open_v2(
+      immutable ? "file:\(uriEscaped(path))?immutable=1" : path, &handle,
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nil)
     defer { sqlite3_close_v2(handle) }
     guard rc == SQLITE_OK, let handle else {
       throw .cannotOpen(
@@ -157,6 +163,23 @@ public final class Journal {
     if version > JournalSchema.version {
       throw .newerSchema(path: path, version: version)
     }
+  }
+
+  /// `path` with the bytes a URI reserves percent-encoded.
+  private static func uriEscaped(_ path: String) -> String {
+    let hex = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    for byte in path.utf8 {
+      switch byte {
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "/"), UInt8(ascii: "-"),
+        UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+        out.append(byte)
+      default:
+        out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// Puts the database in WAL mode and brings its schema up to date.

@@ -1,0 +1,299 @@
+import ATKRecords
+import ATKTestSupport
+import Foundation
+import Testing
+
+/// atk-journal run as a program: the tee at both ends of a pipeline, its subcommands, and the
+/// databases it must refuse to touch.
+@Suite struct JournalTests {
+  let dir: TemporaryDirectory
+  let db: String
+
+  init() throws {
+    dir = try TemporaryDirectory()
+    db = dir.file("journal.db")
+  }
+
+  /// Runs atk-journal: `subcommand` first (if any), then `--db`, then `arguments`.
+  func journal(_ subcommand: String?, _ arguments: [String] = [], stdin: String = "")
+    throws -> ToolResult
+  {
+    try runTool(
+      "atk-journal", (subcommand.map { [$0] } ?? []) + ["--db", db] + arguments, stdin: stdin)
+  }
+
+  func originsByStatus(_ session: String) throws -> [String: String] {
+    var result: [String: String] = [:]
+    for record in try journal("show", [session, "--json"]).records {
+      if let origin = record["origin"]?.stringValue, let status = record["status"]?.stringValue {
+        result[origin] = status
+      }
+    }
+    return result
+  }
+
+  static func line(_ origin: String, part: [(Int, Int)] = [], failed: Bool = false) -> String {
+    var record = Record(["origin": .string(origin), "path": .string("out/\(origin)")])
+    record.part = part.map { Record.Part(index: Int64($0.0), count: Int64($0.1)) }
+    if failed { record = record.failed(code: "test", message: "broken", step: "test") }
+    return record.jsonLine
+  }
+
+  @Test func teeCopiesEveryByte() throws {
+    let input =
+      #"{"origin":"a.wav", "path":"a.wav","x":[1, 2.50]}"# + "\n"
+      + #"{"path":"b.wav","origin":"b.wav","unknown":{"k":"\u00e9"}}"# + "\n"
+    let head = try journal(nil, ["--pending", "-s", "s"], stdin: input)
+    #expect(head.status == 0)
+    #expect(head.output == input)
+    let tail = try journal(nil, ["-s", "s"], stdin: input)
+    #expect(tail.status == 0)
+    #expect(tail.output == input)
+  }
+
+  @Test func headRegistersPendingRecordsForReplay() throws {
+    let input = ["a.wav", "b.wav", "c.wav"].map { Self.line($0) }.joined(separator: "\n") + "\n"
+    #expect(try journal(nil, ["--pending", "-s", "s"], stdin: input).status == 0)
+    #expect(try journal("pending", ["s"]).output == input)
+    let status = try journal("status", ["s", "--json"]).records.first
+    #expect(status?["pending"] == 3)
+    #expect(status?["status"] == "in_progress")
+    // --only-new drops what the session knows.
+    let again = try journal(
+      nil, ["--pending", "--only-new", "-s", "s"], stdin: input + Self.line("d.wav") + "\n")
+    #expect(again.output == Self.line("d.wav") + "\n")
+  }
+
+  @Test func tailCompletesOriginsFromPartsInAnyOrder() throws {
+    let head = ["a", "b", "c", "d"].map { Self.line($0) }.joined(separator: "\n") + "\n"
+    #expect(try journal(nil, ["--pending", "-s", "s"], stdin: head).status == 0)
+    // Interleaved as parallel workers would: a is split twice (one piece failed before the
+    // second split), b misses a piece, c is whole, d was dropped by a filter.
+    let outputs = [
+      Self.line("a", part: [(2, 2), (1, 3)]),
+      Self.line("b", part: [(1, 3)]),
+      Self.line("a", part: [(1, 2)], failed: true),
+      Self.line("c"),
+      Self.line("a", part: [(2, 2), (3, 3)]),
+      Self.line("b", part: [(3, 3)]),
+      #"{"dropped":"silent","origin":"d","path":"d"}"#,
+      Self.line("a", part: [(2, 2), (2, 3)]),
+    ].joined(separator: "\n") + "\n"
+    let tail = try journal(nil, ["-s", "s"], stdin: outputs)
+    #expect(tail.status == 0)
+    #expect(tail.output == outputs)
+    #expect(try originsByStatus("s") == ["a": "failed", "b": "pending", "c": "completed", "d": "completed"])
+    #expect(try journal("pending", ["s"]).output == Self.line("b") + "\n")
+    #expect(try journal("pending", ["s", "--failed"]).output == Self.line("a") + "\n" + Self.line("b") + "\n")
+    let shown = try journal("show", ["s", "--json"]).records
+    let a = shown.first { $0["origin"] == "a" }
+    #expect(a?["error"]?.objectValue?["code"] == "test")
+    #expect(try journal("status", ["s", "--json"]).records.first?["status"] == "in_progress")
+    // The missing piece arrives later, from another process.
+    #expect(try journal(nil, ["-s", "s"], stdin: Self.line("b", part: [(2, 3)]) + "\n").status == 0)
+    #expect(try originsByStatus("s")["b"] == "completed")
+    #expect(try journal("status", ["s", "--json"]).records.first?["status"] == "failed")
+  }
+
+  @Test func replayedOutputsAreNeverDuplicated() throws {
+    let outputs = [Self.line("a", part: [(1, 2)]), Self.line("a", part: [(2, 2)]), Self.line("b")]
+      .joined(separator: "\n") + "\n"
+    for _ in 0..<3 { #expect(try journal(nil, ["-s", "s"], stdin: outputs).status == 0) }
+    let exported = try journal("export", ["s"]).output.split(separator: "\n")
+    #expect(exported.count == 3)
+    #expect(Set(exported).count == 3)
+    #expect(try originsByStatus("s") == ["a": "completed", "b": "completed"])
+    // An origin first seen at the tail replays as a bare path.
+    #expect(try journal(nil, ["-s", "t"], stdin: Self.line("x", part: [(1, 2)]) + "\n").status == 0)
+    #expect(try journal("pending", ["t"]).output == #"{"origin":"x","path":"x"}"# + "\n")
+  }
+
+  @Test func malformedLinesAreJournaledAndTheStreamGoesOn() throws {
+    let input =
+      Self.line("a") + "\n" + "{\"origin\": broken\n" + Self.line("b") + "\n"
+      + #"{"error":{"code":"bad_record","message":"invalid JSON"},"status":"failed"}"# + "\n"
+    let tail = try journal(nil, ["-s", "s"], stdin: input)
+    #expect(tail.status == 1)
+    #expect(tail.output == input)
+    #expect(tail.stderr.contains("line 2:"))
+    let bad = try journal("show", ["s", "--json"]).records.filter { $0["bad_line"] != nil }
+    #expect(bad.map { $0["bad_line"] } == [2, 4])
+    #expect(bad.last?["error"]?.stringValue?.contains("bad_record") == true)
+    #expect(try originsByStatus("s") == ["a": "completed", "b": "completed"])
+  }
+
+  @Test func aNewSessionIsNamedOnStandardError() throws {
+    let result = try journal(nil, [], stdin: Self.line("a") + "\n")
+    #expect(result.status == 0)
+    let name = try #require(result.stderr.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+    #expect(name.wholeMatch(of: /\d{8}-\d{6}-[0-9a-f]{4}/) != nil)
+    #expect(try journal("list", ["--json"]).records.first?["name"]?.stringValue == name)
+  }
+
+  @Test func twoWritersOnOneDatabaseLoseNothing() throws {
+    let count = 20_000
+    for name in ["one", "two"] {
+      let lines = (0..<count).map { Self.line("\(name)/\($0).wav") }.joined(separator: "\n") + "\n"
+      try Data(lines.utf8).write(to: URL(fileURLWithPath: dir.file(name)))
+    }
+    // Small batches, so the two processes contend for the lock all the time; the heads and
+    // tails of the same session also write at once.
+    let script = """
+      pids=
+      for s in one two; do
+        atk-journal --db "$1" --pending -s "$s" --checkpoint-interval 7 <"$2/$s" >/dev/null 2>"$2/$s.head.err" &
+        pids="$pids $!"
+        atk-journal --db "$1" -s "$s" --checkpoint-interval 5 <"$2/$s" >/dev/null 2>"$2/$s.tail.err" &
+        pids="$pids $!"
+      done
+      failed=0
+      for pid in $pids; do wait "$pid" || failed=$((failed + 1)); done
+      cat "$2"/*.err
+      echo "failed=$failed"
+      """
+    let result = try runTool("/bin/sh", ["-c", script, "sh", db, dir.path])
+    #expect(result.output.contains("failed=0"))
+    #expect(!result.output.contains("locked"))
+    for name in ["one", "two"] {
+      let status = try journal("status", [name, "--json"]).records.first
+      #expect(status?["origins"] == .int(Int64(count)))
+      #expect(status?["completed"] == .int(Int64(count)))
+      #expect(status?["outputs"] == .int(Int64(count)))
+    }
+  }
+
+  @Test func checkpointsWhileInputIsIdle() throws {
+    // The record must be committed while the producer still holds the pipe open.
+    let script = """
+      { printf '%s\\n' "$2"; sleep 2; } | atk-journal --db "$1" -s s >/dev/null &
+      sleep 0.8
+      atk-journal status s --db "$1" --json
+      wait
+      """
+    let result = try runTool("/bin/sh", ["-c", script, "sh", db, Self.line("a")])
+    #expect(result.records.first?["completed"] == 1)
+  }
+
+  @Test func signalCommitsAndPausesTheSession() throws {
+    // Through a FIFO, so that `wait` waits for the journal alone, not for the producer.
+    let script = """
+      mkfifo "$5"
+      { printf '%s\\n%s\\n' "$2" "$3"; exec sleep 6; } >"$5" &
+      producer=$!
+      atk-journal --db "$1" -s s <"$5" >/dev/null &
+      pid=$!
+      sleep 1
+      kill -TERM "$pid"
+      wait "$pid"
+      echo "status=$?"
+      kill "$producer"
+      """
+    let start = Date()
+    let result = try runTool(
+      "/bin/sh",
+      ["-c", script, "sh", db, Self.line("a"), Self.line("b"), "", dir.file("fifo")])
+    #expect(result.output.contains("status=143"))
+    #expect(Date().timeIntervalSince(start) < 5.5)
+    #expect(try originsByStatus("s") == ["a": "completed", "b": "completed"])
+    #expect(try journal("status", ["s", "--json"]).records.first?["status"] == "paused")
+  }
+
+  @Test func listShowAndClean() throws {
+    #expect(try journal(nil, ["-s", "old"], stdin: Self.line("a") + "\n").status == 0)
+    let list = try journal("list")
+    #expect(list.status == 0)
+    #expect(list.output.contains("old"))
+    #expect(try journal("show", ["old"]).output.contains("completed  a"))
+    #expect(try journal("show", ["missing"]).status == 2)
+    let dry = try journal("clean", ["--older-than", "0s", "--dry-run"])
+    #expect(dry.output.hasPrefix("would remove old"))
+    #expect(try journal("list", ["--json"]).records.count == 1)
+    #expect(try journal("clean", ["--older-than", "7d"]).output.isEmpty)
+    #expect(try journal("clean", ["--older-than", "0s"]).output.hasPrefix("removed old"))
+    #expect(try journal("list", ["--json"]).records.isEmpty)
+    #expect(try journal("clean", ["--older-than", "soon"]).status == 64)
+  }
+
+  // MARK: - Databases it must not touch
+
+  /// A journal database with one session, closed (its log folded into the file).
+  func makeJournal(at path: String) throws -> [UInt8] {
+    let result = try runTool(
+      "atk-journal", ["--db", path, "-s", "s"], stdin: Self.line("a") + "\n")
+    #expect(result.status == 0)
+    return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+  }
+
+  func expectRefused(_ bytes: [UInt8], _ name: String, saying words: String) throws {
+    let path = dir.file(name)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    for arguments in [["--db", path, "-s", "s"], ["list", "--db", path]] {
+      let result = try runTool("atk-journal", arguments, stdin: Self.line("b") + "\n")
+      #expect(result.status == 2, "\(name) \(arguments)")
+      #expect(result.stdout.isEmpty)
+      #expect(result.stderr.contains(path), "\(result.stderr)")
+      #expect(result.stderr.contains(words), "\(result.stderr)")
+      #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+      #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+  }
+
+  @Test func refusesWhatIsNotSQLite() throws {
+    try expectRefused(Array(String(repeating: "not a database\n", count: 300).utf8),
+      "text.db", saying: "not an SQLite database")
+  }
+
+  @Test func refusesACorruptJournal() throws {
+    var bytes = try makeJournal(at: dir.file("good.db"))
+    for i in 100..<min(4096, bytes.count) { bytes[i] = 0xAA }
+    try expectRefused(bytes, "corrupt.db", saying: "damaged")
+  }
+
+  @Test func refusesANewerSchema() throws {
+    var bytes = try makeJournal(at: dir.file("good.db"))
+    bytes[60..<64] = [0, 0, 0, 2]  // PRAGMA user_version, big-endian
+    try expectRefused(bytes, "newer.db", saying: "newer")
+  }
+
+  @Test func refusesAnotherApplicationsDatabase() throws {
+    // The same database with one table renamed: SQLite reads it, but it is not a journal.
+    let bytes = try makeJournal(at: dir.file("good.db"))
+    let from = Array("bad_lines".utf8)
+    let to = Array("bad_linez".utf8)
+    var renamed = bytes
+    var i = 0
+    while i + from.count <= renamed.count {
+      if Array(renamed[i..<i + from.count]) == from { renamed[i..<i + from.count] = to[...] }
+      i += 1
+    }
+    try expectRefused(renamed, "other.db", saying: "not an atk journal")
+  }
+
+  @Test func refusesToWriteAReadOnlyJournalButReadsIt() throws {
+    let path = dir.file("readonly.db")
+    let bytes = try makeJournal(at: path)
+    try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+    let write = try runTool("atk-journal", ["--db", path, "-s", "s"], stdin: Self.line("b") + "\n")
+    #expect(write.status == 2)
+    #expect(write.stderr.contains("not writable"))
+    #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+    let list = try runTool("atk-journal", ["list", "--db", path, "--json"])
+    #expect(list.status == 0)
+    #expect(list.records.first?["name"] == "s")
+  }
+
+  @Test func usageErrors() throws {
+    let result = try journal(nil, ["--only-new"], stdin: Self.line("a") + "\n")
+    #expect(result.status == 64)
+    #expect(result.stdout.isEmpty)
+    #expect(try journal(nil, ["--bogus"]).status == 64)
+  }
+
+  @Test func stdoutToDevFull() throws {
+    let full = try runTool(
+      "/bin/sh",
+      ["-c", "printf '%s\\n' \"$2\" | atk-journal --db \"$1\" -s s >/dev/full; echo status=$?",
+        "sh", db, Self.line("a")])
+    #expect(full.output.contains("status=2"))
+  }
+}
