@@ -67,7 +67,8 @@ import Testing
     #expect(result.output.contains(#"atk-scan -- 'in' 'it'\''s.wav'"#))
     #expect(result.output.contains(
       #"parallel --will-cite --pipe --round-robin --line-buffer --block 4k -j 2 -- 'atk-convert wav -o '\''my out'\'''"#))
-    #expect(result.output.contains("atk-journal --db '\(db)' --pending -s 'x'"))
+    #expect(result.output.contains("atk-journal --db '\(db)' --pending -s \"$session\""))
+    #expect(result.output.contains("session=$(atk-journal begin --db '\(db)' --session 'x' "))
     #expect(!FileManager.default.fileExists(atPath: db))
     let remote = try run(["-n", "--jobs", "4", "--sshlogin", "2/host1,2/host2", "cat", "in"])
     #expect(remote.output.contains("--sshlogin '2/host1,2/host2' --workdir '\(dir.path)'"))

@@ -73,12 +73,6 @@ public final class JournalTee {
   /// Runs to the end of input (or a stop) and returns the exit status.
   public func run() -> ExitStatus {
     Cancellation.install()
-    // A parent may have started us with these blocked (the mask is inherited); the journal
-    // must see them to commit and mark the session paused.
-    var signals = sigset_t()
-    sigemptyset(&signals)
-    for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, number) }
-    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     var reader = LineReader(fd: StandardStreams.input, maxLineBytes: options.maxRecordBytes)
     reader.shouldStop = { [unowned self] in
       guard Cancellation.isRequested else { return false }
