@@ -113,21 +113,32 @@ extension Journal {
     session: Int64, origin: UnsafeBufferPointer<UInt8>, status: String,
     error: (code: String, message: String)?, now: String
   ) throws(JournalError) {
-    try execute(
-      """
-      UPDATE origins SET status = ?3,
-        error_code = CASE WHEN ?3 = 'completed' THEN NULL ELSE coalesce(?4, error_code) END,
-        error_message = CASE WHEN ?3 = 'completed' THEN NULL ELSE coalesce(?5, error_message) END,
-        updated = ?6
-      WHERE session = ?1 AND origin = ?2
-      """
-    ) { s in
-      s.bind(1, session)
-      s.bind(2, bytes: origin)
-      s.bind(3, status)
-      s.bind(4, error?.code)
-      s.bind(5, error?.message)
-      s.bind(6, now)
+    if status == "completed" {
+      try execute(
+        """
+        UPDATE origins SET status = 'completed', error_code = NULL, error_message = NULL,
+          updated = ?3 WHERE session = ?1 AND origin = ?2
+        """
+      ) { s in
+        s.bind(1, session)
+        s.bind(2, bytes: origin)
+        s.bind(3, now)
+      }
+    } else {
+      try execute(
+        """
+        UPDATE origins SET status = ?3, error_code = coalesce(?4, error_code),
+          error_message = coalesce(?5, error_message), updated = ?6
+        WHERE session = ?1 AND origin = ?2
+        """
+      ) { s in
+        s.bind(1, session)
+        s.bind(2, bytes: origin)
+        s.bind(3, status)
+        s.bind(4, error?.code)
+        s.bind(5, error?.message)
+        s.bind(6, now)
+      }
     }
     if changes > 0 { return }
     let replay = Self.replayRecord(for: origin)

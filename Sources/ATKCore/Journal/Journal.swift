@@ -184,6 +184,9 @@ public final class Journal {
 
   /// Puts the database in WAL mode and brings its schema up to date.
   private func setUpForWriting() throws(JournalError) {
+    // 16 KiB pages for a new database (only possible before WAL mode is set): a quarter of the
+    // system calls of SQLite's 4 KiB default, on rows that mostly arrive in key order.
+    try execute("PRAGMA page_size = 16384")
     try retryingBusy { () throws(JournalError) in
       try execute("PRAGMA journal_mode = WAL")
     }

@@ -50,7 +50,8 @@ public final class JournalTee {
   private var batchCount = 0
   private var batchStart = ContinuousClock.now
   private var now = ""
-  /// Lines held back at the head until their batch is committed.
+  /// Lines on their way to standard output: at the head, held back until their batch is
+  /// committed; at the tail, gathered into blocks.
   private var heldLines: [UInt8] = []
   private var badLines = 0
   private var stopSeen: ContinuousClock.Instant?
@@ -146,10 +147,7 @@ public final class JournalTee {
   private func checkpoint() throws {
     if journal.inTransaction { try journal.commit() }
     batchCount = 0
-    if !heldLines.isEmpty {
-      try writer.write(bytes: heldLines)
-      heldLines.removeAll(keepingCapacity: true)
-    }
+    try passHeldLines()
     try writer.flush()
   }
 
@@ -186,8 +184,8 @@ public final class JournalTee {
 
   private func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws {
     if !isHead {
-      try writer.write(bytes: line)
-      try writer.write(bytes: CollectionOfOne(UInt8(0x0A)))
+      hold(line)
+      if heldLines.count >= 64 * 1024 { try passHeldLines() }
     }
     let fields: RecordScanner.Fields
     do {
@@ -219,6 +217,12 @@ public final class JournalTee {
     }
   }
 
+  private func passHeldLines() throws(RecordWriterError) {
+    guard !heldLines.isEmpty else { return }
+    try writer.write(bytes: heldLines)
+    heldLines.removeAll(keepingCapacity: true)
+  }
+
   private func hold(_ line: UnsafeBufferPointer<UInt8>) {
     heldLines.append(contentsOf: line)
     heldLines.append(0x0A)
@@ -236,7 +240,7 @@ public final class JournalTee {
     try journal.storeOutput(
       session: session.id, origin: origin, partKey: key, status: status, record: line, now: now)
     if part.isEmpty {
-      tracker.forget(Array(origin))
+      if tracker.count > 0 { tracker.forget(Array(origin)) }
       try journal.setOrigin(
         session: session.id, origin: origin, status: failed ? "failed" : "completed",
         error: error, now: now)
