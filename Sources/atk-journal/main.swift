@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ATKCommandLine
 import ATKCore
 import ATKRecords
 import ArgumentParser
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 struct ATKJournal: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -22,9 +23,10 @@ struct ATKJournal: ParsableCommand {
 
 /// `--db`, shared by every subcommand.
 struct Location: ParsableArguments {
-  @Option(help: ArgumentHelp(
-    "The journal database (default: $ATK_JOURNAL, else $XDG_STATE_HOME/atk/journal.db, "
-      + "else ~/.local/state/atk/journal.db).", valueName: "path"))
+  @Option(
+    help: ArgumentHelp(
+      "The journal database (default: $ATK_JOURNAL, else $XDG_STATE_HOME/atk/journal.db, "
+        + "else ~/.local/state/atk/journal.db).", valueName: "path"))
   var db: String?
 
   /// Opens the journal, runs `body` and exits: 2 on a journal or output error.
@@ -54,9 +56,11 @@ struct Tee: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Copy records from standard input to standard output and record them (default).")
   @OptionGroup var location: Location
-  @Option(name: .shortAndLong, help: ArgumentHelp(
-    "The session (made when new; default: a new one, named on standard error).",
-    valueName: "name"))
+  @Option(
+    name: .shortAndLong,
+    help: ArgumentHelp(
+      "The session (made when new; default: a new one, named on standard error).",
+      valueName: "name"))
   var session: String?
   @Flag(help: "Head of a pipeline: register each origin as pending before passing it on.")
   var pending = false
@@ -64,8 +68,9 @@ struct Tee: ParsableCommand {
   var onlyNew = false
   @Option(help: ArgumentHelp("Commit at least every this many records.", valueName: "n"))
   var checkpointInterval = 1000
-  @Option(help: ArgumentHelp(
-    "Commit when a record has waited this long while input keeps flowing.", valueName: "ms"))
+  @Option(
+    help: ArgumentHelp(
+      "Commit when a record has waited this long while input keeps flowing.", valueName: "ms"))
   var checkpointMs = 200
   @Option(help: ArgumentHelp("Longest input line accepted, in bytes.", valueName: "bytes"))
   var maxRecordBytes = 1 << 20
@@ -193,7 +198,8 @@ struct Clean: ParsableCommand {
         } else {
           let verb = dryRun ? "would remove" : "removed"
           try writer.write(
-            bytes: Array("\(verb) \(session.name) (\(session.status), updated \(session.updated))\n".utf8))
+            bytes: Array(
+              "\(verb) \(session.name) (\(session.status), updated \(session.updated))\n".utf8))
         }
       }
       return .ok
@@ -230,7 +236,9 @@ struct Begin: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Start a session for atk-run, storing its pipeline, folder and inputs.")
   @OptionGroup var location: Location
-  @Option(name: .shortAndLong, help: ArgumentHelp("The session (default: a new name).", valueName: "name"))
+  @Option(
+    name: .shortAndLong, help: ArgumentHelp("The session (default: a new name).", valueName: "name")
+  )
   var session: String?
   @Option(help: ArgumentHelp("The pipeline between the journals.", valueName: "pipeline"))
   var pipeline: String

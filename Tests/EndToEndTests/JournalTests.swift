@@ -69,34 +69,42 @@ import Testing
     #expect(try journal(nil, ["--pending", "-s", "s"], stdin: head).status == 0)
     // Interleaved as parallel workers would: a is split twice (one piece failed before the
     // second split), b misses a piece, c is whole, d was dropped by a filter.
-    let outputs = [
-      Self.line("a", part: [(2, 2), (1, 3)]),
-      Self.line("b", part: [(1, 3)]),
-      Self.line("a", part: [(1, 2)], failed: true),
-      Self.line("c"),
-      Self.line("a", part: [(2, 2), (3, 3)]),
-      Self.line("b", part: [(3, 3)]),
-      #"{"dropped":"silent","origin":"d","path":"d"}"#,
-      Self.line("a", part: [(2, 2), (2, 3)]),
-    ].joined(separator: "\n") + "\n"
+    let outputs =
+      [
+        Self.line("a", part: [(2, 2), (1, 3)]),
+        Self.line("b", part: [(1, 3)]),
+        Self.line("a", part: [(1, 2)], failed: true),
+        Self.line("c"),
+        Self.line("a", part: [(2, 2), (3, 3)]),
+        Self.line("b", part: [(3, 3)]),
+        #"{"dropped":"silent","origin":"d","path":"d"}"#,
+        Self.line("a", part: [(2, 2), (2, 3)]),
+      ].joined(separator: "\n") + "\n"
     let tail = try journal(nil, ["-s", "s"], stdin: outputs)
     #expect(tail.status == 0)
     #expect(tail.output == outputs)
-    #expect(try originsByStatus("s") == ["a": "failed", "b": "pending", "c": "completed", "d": "completed"])
+    #expect(
+      try originsByStatus("s") == [
+        "a": "failed", "b": "pending", "c": "completed", "d": "completed",
+      ])
     #expect(try journal("pending", ["s"]).output == Self.line("b") + "\n")
-    #expect(try journal("pending", ["s", "--failed"]).output == Self.line("a") + "\n" + Self.line("b") + "\n")
+    #expect(
+      try journal("pending", ["s", "--failed"]).output == Self.line("a") + "\n" + Self.line("b")
+        + "\n")
     let shown = try journal("show", ["s", "--json"]).records
     let a = shown.first { $0["origin"] == "a" }
     #expect(a?["error"]?.objectValue?["code"] == "test")
     #expect(try journal("status", ["s", "--json"]).records.first?["status"] == "in_progress")
     // The missing piece arrives later, from another process.
-    #expect(try journal(nil, ["-s", "s"], stdin: Self.line("b", part: [(2, 3)]) + "\n").status == 0)
+    #expect(
+      try journal(nil, ["-s", "s"], stdin: Self.line("b", part: [(2, 3)]) + "\n").status == 0)
     #expect(try originsByStatus("s")["b"] == "completed")
     #expect(try journal("status", ["s", "--json"]).records.first?["status"] == "failed")
   }
 
   @Test func replayedOutputsAreNeverDuplicated() throws {
-    let outputs = [Self.line("a", part: [(1, 2)]), Self.line("a", part: [(2, 2)]), Self.line("b")]
+    let outputs =
+      [Self.line("a", part: [(1, 2)]), Self.line("a", part: [(2, 2)]), Self.line("b")]
       .joined(separator: "\n") + "\n"
     for _ in 0..<3 { #expect(try journal(nil, ["-s", "s"], stdin: outputs).status == 0) }
     let exported = try journal("export", ["s"]).output.split(separator: "\n")
@@ -104,7 +112,8 @@ import Testing
     #expect(Set(exported).count == 3)
     #expect(try originsByStatus("s") == ["a": "completed", "b": "completed"])
     // An origin first seen at the tail replays as a bare path.
-    #expect(try journal(nil, ["-s", "t"], stdin: Self.line("x", part: [(1, 2)]) + "\n").status == 0)
+    #expect(
+      try journal(nil, ["-s", "t"], stdin: Self.line("x", part: [(1, 2)]) + "\n").status == 0)
     #expect(try journal("pending", ["t"]).output == #"{"origin":"x","path":"x"}"# + "\n")
   }
 
@@ -125,7 +134,8 @@ import Testing
   @Test func aNewSessionIsNamedOnStandardError() throws {
     let result = try journal(nil, [], stdin: Self.line("a") + "\n")
     #expect(result.status == 0)
-    let name = try #require(result.stderr.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+    let name = try #require(
+      result.stderr.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
     #expect(name.wholeMatch(of: /\d{8}-\d{6}-[0-9a-f]{4}/) != nil)
     #expect(try journal("list", ["--json"]).records.first?["name"]?.stringValue == name)
   }
@@ -239,7 +249,8 @@ import Testing
   }
 
   @Test func refusesWhatIsNotSQLite() throws {
-    try expectRefused(Array(String(repeating: "not a database\n", count: 300).utf8),
+    try expectRefused(
+      Array(String(repeating: "not a database\n", count: 300).utf8),
       "text.db", saying: "not an SQLite database")
   }
 
@@ -292,8 +303,10 @@ import Testing
   @Test func stdoutToDevFull() throws {
     let full = try runTool(
       "/bin/sh",
-      ["-c", "printf '%s\\n' \"$2\" | atk-journal --db \"$1\" -s s >/dev/full; echo status=$?",
-        "sh", db, Self.line("a")])
+      [
+        "-c", "printf '%s\\n' \"$2\" | atk-journal --db \"$1\" -s s >/dev/full; echo status=$?",
+        "sh", db, Self.line("a"),
+      ])
     #expect(full.output.contains("status=2"))
   }
 }

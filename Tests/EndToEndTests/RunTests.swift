@@ -53,8 +53,9 @@ import Testing
     #expect(state?["status"] == "completed")
     #expect(state?["completed"] == 4)
     #expect(state?["scan_complete"] == true)
-    #expect(state?["cwd"]?.stringValue == URL(fileURLWithPath: dir.path).resolvingSymlinksInPath().path
-      || state?["cwd"]?.stringValue == dir.path)
+    #expect(
+      state?["cwd"]?.stringValue == URL(fileURLWithPath: dir.path).resolvingSymlinksInPath().path
+        || state?["cwd"]?.stringValue == dir.path)
     #expect(try files(in: "out").count == 8)
     let again = try run(["--resume", "one"])
     #expect(again.status == 2)
@@ -62,11 +63,15 @@ import Testing
   }
 
   @Test func dryRunPrintsTheCommandsAndRunsNothing() throws {
-    let result = try run(["--dry-run", "-s", "x", "--jobs", "2", "atk-convert wav -o 'my out'", "in", "it's.wav"])
+    let result = try run([
+      "--dry-run", "-s", "x", "--jobs", "2", "atk-convert wav -o 'my out'", "in", "it's.wav",
+    ])
     #expect(result.status == 0)
     #expect(result.output.contains(#"atk-scan -- 'in' 'it'\''s.wav'"#))
-    #expect(result.output.contains(
-      #"parallel --will-cite --pipe --round-robin --line-buffer --block 4k -j 2 -- 'atk-convert wav -o '\''my out'\'''"#))
+    #expect(
+      result.output.contains(
+        #"parallel --will-cite --pipe --round-robin --line-buffer --block 4k -j 2 -- 'atk-convert wav -o '\''my out'\'''"#
+      ))
     #expect(result.output.contains("atk-journal --db '\(db)' --pending -s \"$session\""))
     #expect(result.output.contains("session=$(atk-journal begin --db '\(db)' --session 'x' "))
     #expect(!FileManager.default.fileExists(atPath: db))
@@ -75,7 +80,8 @@ import Testing
   }
 
   @Test func failedOriginsAreReplayedOnlyWhenAsked() throws {
-    let first = try run(["-s", "f", "\(Self.copyParts) out", "in"], environment: ["COPY_FAIL": "b c"])
+    let first = try run(
+      ["-s", "f", "\(Self.copyParts) out", "in"], environment: ["COPY_FAIL": "b c"])
     #expect(first.status == 1)
     #expect(first.stderr.contains("--retry-failed"))
     #expect(try status("f")?["failed"] == 1)
@@ -134,7 +140,8 @@ import Testing
 
   @Test func usageErrors() throws {
     for arguments in [
-      ["cat"], ["--bogus", "cat", "in"], ["--retry-failed", "cat", "in"], ["--jobs", "0", "cat", "in"],
+      ["cat"], ["--bogus", "cat", "in"], ["--retry-failed", "cat", "in"],
+      ["--jobs", "0", "cat", "in"],
       ["--resume", "s", "extra"],
     ] {
       let result = try run(arguments)

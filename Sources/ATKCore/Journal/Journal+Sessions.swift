@@ -1,7 +1,8 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 extension Journal {
   /// One row of the `sessions` table.
@@ -67,7 +68,9 @@ extension Journal {
   /// The session called `name`, if there is one.
   public func session(named name: String) throws(JournalError) -> Session? {
     var found: Session?
-    try query(dynamic: "SELECT \(Self.sessionColumns) FROM sessions WHERE name = ?", { $0.bind(1, name) }) {
+    try query(
+      dynamic: "SELECT \(Self.sessionColumns) FROM sessions WHERE name = ?", { $0.bind(1, name) }
+    ) {
       found = Self.session(from: $0)
     }
     return found
@@ -98,9 +101,9 @@ extension Journal {
     var found: Session?
     try query(
       dynamic: """
-      SELECT \(Self.sessionColumns) FROM sessions WHERE status IN ('in_progress', 'paused')
-      ORDER BY updated DESC, id DESC LIMIT 1
-      """
+        SELECT \(Self.sessionColumns) FROM sessions WHERE status IN ('in_progress', 'paused')
+        ORDER BY updated DESC, id DESC LIMIT 1
+        """
     ) { found = Self.session(from: $0) }
     return found
   }
@@ -315,8 +318,10 @@ extension Journal {
   public func outputs(
     session: Int64, _ body: (UnsafeBufferPointer<UInt8>) throws(JournalError) -> Void
   ) throws(JournalError) {
-    try query("SELECT record FROM outputs WHERE session = ? ORDER BY created, origin, part_key", { $0.bind(1, session) })
-    { row throws(JournalError) in
+    try query(
+      "SELECT record FROM outputs WHERE session = ? ORDER BY created, origin, part_key",
+      { $0.bind(1, session) }
+    ) { row throws(JournalError) in
       try row.withBytes(0) { bytes throws(JournalError) in try body(bytes) }
     }
   }

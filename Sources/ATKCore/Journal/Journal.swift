@@ -1,8 +1,9 @@
+import ATKRecords
+import CSQLite
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
-import CSQLite
 
 /// An atk journal: one SQLite database file holding sessions, origins and output records.
 ///
@@ -263,7 +264,8 @@ public final class Journal {
       return cached
     }
     let statement = try prepare(
-      String(decoding: UnsafeBufferPointer(start: sql.utf8Start, count: sql.utf8CodeUnitCount),
+      String(
+        decoding: UnsafeBufferPointer(start: sql.utf8Start, count: sql.utf8CodeUnitCount),
         as: UTF8.self), persistent: true)
     cache[key] = statement
     return statement

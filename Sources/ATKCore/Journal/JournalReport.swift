@@ -1,7 +1,8 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 /// The read-only answers of atk-journal's subcommands, as text or JSON lines on a writer.
 public struct JournalReport {
@@ -37,8 +38,7 @@ public struct JournalReport {
   }
 
   /// A session as a JSON object (with its counts).
-  public func object(for session: Journal.Session, counts: Journal.Counts) -> [String: JSONValue]
-  {
+  public func object(for session: Journal.Session, counts: Journal.Counts) -> [String: JSONValue] {
     var fields: [String: JSONValue] = [
       "name": .string(session.name), "status": .string(session.status),
       "created": .string(session.created), "updated": .string(session.updated),

@@ -1,7 +1,8 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 /// atk-journal's default mode: copies records from standard input to standard output byte for
 /// byte and records them in the journal.
@@ -99,7 +100,8 @@ public final class JournalTee {
           try recordBadLine(number: number, text: [], message: message)
         }
         if batchCount >= options.checkpointInterval
-          || batchCount > 0 && ContinuousClock.now - batchStart >= .milliseconds(options.checkpointMilliseconds)
+          || batchCount > 0
+            && ContinuousClock.now - batchStart >= .milliseconds(options.checkpointMilliseconds)
         {
           try checkpoint()
         }
@@ -278,6 +280,8 @@ public final class JournalTee {
   }
 
   private func recordBadLine(number: Int, text: [UInt8], message: String) throws {
-    try text.withUnsafeBufferPointer { try recordBadLine(number: number, text: $0, message: message) }
+    try text.withUnsafeBufferPointer {
+      try recordBadLine(number: number, text: $0, message: message)
+    }
   }
 }

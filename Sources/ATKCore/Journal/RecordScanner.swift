@@ -1,7 +1,8 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 /// Checks that a line is one JSON object and finds the few keys the journal reads, without
 /// building the whole record: atk-journal's fast path.
@@ -224,7 +225,9 @@ struct RecordScanner {
   private mutating func number() throws(Malformed) {
     func digits() -> Int {
       let start = index
-      while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+      while index < bytes.count, bytes[index] >= UInt8(ascii: "0"),
+        bytes[index] <= UInt8(ascii: "9")
+      {
         index += 1
       }
       return index - start
@@ -239,7 +242,8 @@ struct RecordScanner {
     }
     if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
       index += 1
-      if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+      if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+      {
         index += 1
       }
       if digits() == 0 { throw error("expected a digit in the exponent") }
