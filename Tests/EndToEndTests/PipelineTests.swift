@@ -100,4 +100,25 @@ import Testing
     }
     #expect(try sortedLines("serial.ndjson") == sortedLines("fanned.ndjson"))
   }
+
+  @Test func journalAtTheEndSeesEveryOriginComplete() throws {
+    let dir = try TemporaryDirectory()
+    try makeTree(dir)
+    try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir.file("raw/notes.wav")))
+    let run = try runShell(
+      "atk-scan raw | atk-convert mp3 -o out | atk-split 1 -o out "
+        + "| atk-journal --db j.db -s batch > tee.ndjson", cwd: dir.path)
+    #expect(run.status == 0, "the journal's own status: \(run.stderr)")
+    let status = try runTool("atk-journal", ["status", "--db", "j.db", "batch", "--json"], cwd: dir.path)
+    #expect(status.status == 0, "\(status.stderr)")
+    let summary = try JSONParser.parse(status.stdout).objectValue ?? [:]
+    #expect(summary["origins"] == .int(4))
+    #expect(summary["completed"] == .int(3))
+    #expect(summary["failed"] == .int(1))
+    #expect(summary["pending"] == .int(0))
+    #expect(summary["outputs"] == .int(8))
+    // The tee passed every record through unchanged: 7 segments and the failed text file.
+    #expect(try String(contentsOfFile: dir.file("tee.ndjson"), encoding: .utf8)
+      .split(separator: "\n").count == 8)
+  }
 }
