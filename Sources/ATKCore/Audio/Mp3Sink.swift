@@ -143,63 +143,55 @@ final class Mp3Sink: AudioSink {
     .cannotWrite(path: output.finalPath, reason: "LAME failed to encode (error \(code))")
   }
 
-  /// Encodes full-scale 32-bit integers (`lame_encode_buffer_interleaved_int`, or
-  /// `lame_encode_buffer_int` for mono).
-  func write(_ samples: UnsafePointer<Int32>, frames count: Int) throws(SoundFileError) {
+  /// Feeds `count` frames to LAME in blocks of 8192 through `encode(block, frames, out, room)`,
+  /// which returns the bytes LAME wrote or a negative error.
+  private func encode<Sample>(
+    _ samples: UnsafePointer<Sample>, frames count: Int,
+    _ encode: (UnsafePointer<Sample>, Int32, UnsafeMutablePointer<UInt8>, Int32) -> Int32
+  ) throws(SoundFileError) {
     var done = 0
     while done < count {
       let n = min(count - done, 8192)
       let room = try reserve(frames: n)
-      let block = samples + done * settings.channels
-      let result =
-        settings.channels == 1
-        ? lame_encode_buffer_int(lame, block, block, Int32(n), buffer + buffered, room)
-        : lame_encode_buffer_interleaved_int(lame, block, Int32(n), buffer + buffered, room)
+      let result = encode(samples + done * settings.channels, Int32(n), buffer + buffered, room)
       guard result >= 0 else { throw encodeError(result) }
       buffered += Int(result)
       done += n
     }
     frames += Int64(count)
+  }
+
+  /// Encodes full-scale 32-bit integers (`lame_encode_buffer_interleaved_int`, or
+  /// `lame_encode_buffer_int` for mono).
+  func write(_ samples: UnsafePointer<Int32>, frames count: Int) throws(SoundFileError) {
+    let mono = settings.channels == 1
+    try encode(samples, frames: count) { block, n, out, room in
+      mono
+        ? lame_encode_buffer_int(lame, block, block, n, out, room)
+        : lame_encode_buffer_interleaved_int(lame, block, n, out, room)
+    }
   }
 
   /// Encodes 16-bit integers (`lame_encode_buffer_interleaved`, or `lame_encode_buffer` for
   /// mono), as the `lame` command line does with 16-bit input.
   func write(_ samples: UnsafePointer<Int16>, frames count: Int) throws(SoundFileError) {
-    var done = 0
-    while done < count {
-      let n = min(count - done, 8192)
-      let room = try reserve(frames: n)
-      let block = samples + done * settings.channels
-      let result =
-        settings.channels == 1
-        ? lame_encode_buffer(lame, block, block, Int32(n), buffer + buffered, room)
-        : lame_encode_buffer_interleaved(
-          lame, UnsafeMutablePointer(mutating: block), Int32(n), buffer + buffered, room)
-      guard result >= 0 else { throw encodeError(result) }
-      buffered += Int(result)
-      done += n
+    let mono = settings.channels == 1
+    try encode(samples, frames: count) { block, n, out, room in
+      mono
+        ? lame_encode_buffer(lame, block, block, n, out, room)
+        : lame_encode_buffer_interleaved(lame, UnsafeMutablePointer(mutating: block), n, out, room)
     }
-    frames += Int64(count)
   }
 
   /// Encodes floats in [-1, 1] (`lame_encode_buffer_interleaved_ieee_float`, or
   /// `lame_encode_buffer_ieee_float` for mono).
   func write(_ samples: UnsafePointer<Float>, frames count: Int) throws(SoundFileError) {
-    var done = 0
-    while done < count {
-      let n = min(count - done, 8192)
-      let room = try reserve(frames: n)
-      let block = samples + done * settings.channels
-      let result =
-        settings.channels == 1
-        ? lame_encode_buffer_ieee_float(lame, block, block, Int32(n), buffer + buffered, room)
-        : lame_encode_buffer_interleaved_ieee_float(
-          lame, block, Int32(n), buffer + buffered, room)
-      guard result >= 0 else { throw encodeError(result) }
-      buffered += Int(result)
-      done += n
+    let mono = settings.channels == 1
+    try encode(samples, frames: count) { block, n, out, room in
+      mono
+        ? lame_encode_buffer_ieee_float(lame, block, block, n, out, room)
+        : lame_encode_buffer_interleaved_ieee_float(lame, block, n, out, room)
     }
-    frames += Int64(count)
   }
 
   /// Flushes LAME (`lame_encode_flush`), writes the rest, then puts the Xing/LAME tag frame
