@@ -24,7 +24,7 @@ public struct JSONParser {
   public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
     var parser = JSONParser(bytes: bytes)
     parser.skipSpace()
-    let value = try parser.parseValue()
+    let value = try parser.parseValue(build: true)
     parser.skipSpace()
     if parser.index != bytes.count { throw parser.error("unexpected data after the value") }
     return value
@@ -39,6 +39,24 @@ public struct JSONParser {
     } catch {
       preconditionFailure("unreachable")
     }
+  }
+
+  /// Checks that `bytes` hold exactly one JSON object, by the same grammar as `parse`, without
+  /// building it; calls `visit` with the byte ranges of each top-level key (quotes included)
+  /// and of its value. The journal's fast path reads a few keys this way.
+  ///
+  /// - Throws: `JSONParseError` when `parse` would refuse the line.
+  public static func scanObject(
+    _ bytes: UnsafeBufferPointer<UInt8>, visit: (_ key: Range<Int>, _ value: Range<Int>) -> Void
+  ) throws(JSONParseError) {
+    var parser = JSONParser(bytes: bytes)
+    parser.skipSpace()
+    guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else {
+      throw parser.error("a record must be a JSON object")
+    }
+    _ = try parser.parseObject(build: false, visit: visit)
+    parser.skipSpace()
+    if parser.index != bytes.count { throw parser.error("unexpected data after the value") }
   }
 
   private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
@@ -56,16 +74,17 @@ public struct JSONParser {
     }
   }
 
-  private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+  /// Parses one value; with `build` false it only checks the grammar and returns `.null`.
+  private mutating func parseValue(build: Bool) throws(JSONParseError) -> JSONValue {
     guard index < bytes.count else { throw error("unexpected end of line") }
     switch bytes[index] {
-    case UInt8(ascii: "{"): return try parseObject()
-    case UInt8(ascii: "["): return try parseArray()
-    case UInt8(ascii: "\""): return try parseString()
+    case UInt8(ascii: "{"): return try parseObject(build: build)
+    case UInt8(ascii: "["): return try parseArray(build: build)
+    case UInt8(ascii: "\""): return try parseString(build: build)
     case UInt8(ascii: "t"): try expect("true"); return .bool(true)
     case UInt8(ascii: "f"): try expect("false"); return .bool(false)
     case UInt8(ascii: "n"): try expect("null"); return .null
-    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber(build: build)
     default: throw error("unexpected character")
     }
   }
@@ -83,7 +102,9 @@ public struct JSONParser {
     if depth > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth) levels") }
   }
 
-  private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+  private mutating func parseObject(
+    build: Bool, visit: (_ key: Range<Int>, _ value: Range<Int>) -> Void = { _, _ in }
+  ) throws(JSONParseError) -> JSONValue {
     try enter()
     index += 1
     var object: [String: JSONValue] = [:]
@@ -98,19 +119,24 @@ public struct JSONParser {
       guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
         throw error("expected a key in quotes")
       }
+      let keyStart = index
       let key: String
-      switch try parseString() {
+      switch try parseString(build: build) {
       case .string(let s): key = s
       case .bytes(let b): key = String(decoding: b, as: UTF8.self)
-      default: preconditionFailure("parseString returns strings")
+      default: key = ""
       }
+      let keyRange = keyStart..<index
       skipSpace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
         throw error("expected ':' after a key")
       }
       index += 1
       skipSpace()
-      object[key] = try parseValue()
+      let valueStart = index
+      let value = try parseValue(build: build)
+      if build { object[key] = value }
+      visit(keyRange, valueStart..<index)
       skipSpace()
       guard index < bytes.count else { throw error("unexpected end of line in an object") }
       if bytes[index] == UInt8(ascii: ",") {
@@ -126,7 +152,7 @@ public struct JSONParser {
     }
   }
 
-  private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+  private mutating func parseArray(build: Bool) throws(JSONParseError) -> JSONValue {
     try enter()
     index += 1
     var array: [JSONValue] = []
@@ -138,7 +164,8 @@ public struct JSONParser {
     }
     while true {
       skipSpace()
-      array.append(try parseValue())
+      let element = try parseValue(build: build)
+      if build { array.append(element) }
       skipSpace()
       guard index < bytes.count else { throw error("unexpected end of line in an array") }
       if bytes[index] == UInt8(ascii: ",") {
@@ -154,7 +181,7 @@ public struct JSONParser {
     }
   }
 
-  private mutating func parseString() throws(JSONParseError) -> JSONValue {
+  private mutating func parseString(build: Bool) throws(JSONParseError) -> JSONValue {
     index += 1
     let start = index
     // Fast path: no escapes.
@@ -163,6 +190,7 @@ public struct JSONParser {
       if c == UInt8(ascii: "\"") {
         let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
         index += 1
+        if !build { return .null }
         if let s = String(validating: slice, as: UTF8.self) { return .string(s) }
         return .bytes(Array(slice))
       }
@@ -176,6 +204,7 @@ public struct JSONParser {
       let c = bytes[index]
       if c == UInt8(ascii: "\"") {
         index += 1
+        if !build { return .null }
         if !escapedRawBytes, let s = String(validating: out, as: UTF8.self) { return .string(s) }
         return .bytes(out)
       }
@@ -244,7 +273,7 @@ public struct JSONParser {
     return value
   }
 
-  private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+  private mutating func parseNumber(build: Bool) throws(JSONParseError) -> JSONValue {
     let start = index
     var isInteger = true
     if bytes[index] == UInt8(ascii: "-") { index += 1 }
@@ -279,6 +308,7 @@ public struct JSONParser {
       }
       if index == digits { throw error("expected a digit in the exponent") }
     }
+    if !build { return .null }
     let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
     if isInteger, let i = Int64(text) { return .int(i) }
     guard let d = Double(text) else { throw error("number out of range") }

@@ -193,9 +193,7 @@ public final class JournalTee {
     do {
       fields = try RecordScanner.scan(line)
     } catch {
-      var message = "a record must be a JSON object"
-      do { _ = try Record(line: line) } catch { message = error.description }
-      try recordBadLine(number: number, text: line, message: message)
+      try recordBadLine(number: number, text: line, message: error.description)
       if isHead { hold(line) }
       return
     }
