@@ -87,3 +87,18 @@ extension TemporaryDirectory {
   /// The folder as a raw path.
   public var raw: RawPath { RawPath(path) }
 }
+
+/// Every file below `folder`, relative to it and sorted, hidden temporary files included.
+public func files(below folder: String) -> [String] {
+  let enumerator = FileManager.default.enumerator(atPath: folder)
+  var out: [String] = []
+  while let name = enumerator?.nextObject() as? String {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory),
+      !isDirectory.boolValue
+    {
+      out.append(name)
+    }
+  }
+  return out.sorted()
+}

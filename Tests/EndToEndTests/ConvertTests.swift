@@ -17,20 +17,6 @@ import Testing
     String(decoding: record.path?.bytes ?? [], as: UTF8.self)
   }
 
-  /// Every file below `folder`, relative to it, sorted (hidden temporary files included).
-  func files(below folder: String) -> [String] {
-    let enumerator = FileManager.default.enumerator(atPath: folder)
-    var out: [String] = []
-    while let name = enumerator?.nextObject() as? String {
-      var isDirectory: ObjCBool = false
-      if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory),
-        !isDirectory.boolValue
-      {
-        out.append(name)
-      }
-    }
-    return out.sorted()
-  }
 
   func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 

@@ -16,17 +16,11 @@ import Testing
     try TestAudio.writeWAV(dir.file("raw/c.wav"), frames: 4_000)
   }
 
-  private func files(below folder: String) -> [String: Data] {
-    var out: [String: Data] = [:]
-    let enumerator = FileManager.default.enumerator(atPath: folder)
-    while let name = enumerator?.nextObject() as? String {
-      var isFolder: ObjCBool = false
-      let path = folder + "/" + name
-      if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
-        out[name] = FileManager.default.contents(atPath: path)
-      }
-    }
-    return out
+  /// Every file below `folder` with its bytes.
+  private func contents(below folder: String) -> [String: Data] {
+    Dictionary(uniqueKeysWithValues: files(below: folder).map {
+      ($0, FileManager.default.contents(atPath: folder + "/" + $0) ?? Data())
+    })
   }
 
   @Test func scanConvertSplitGivesSampleExactSegments() throws {
@@ -86,8 +80,8 @@ import Testing
         + "'atk-convert mp3 -o fanned --jobs 1 | atk-split 0.5 -o fanned' > fanned.ndjson",
       cwd: dir.path)
     #expect(fanned.status == 0, "\(fanned.stderr)")
-    let a = files(below: dir.file("serial"))
-    let b = files(below: dir.file("fanned"))
+    let a = contents(below: dir.file("serial"))
+    let b = contents(below: dir.file("fanned"))
     // Seven MP3s, and their 0.5 s pieces: 3 s → 6, 2.5 s → 5, 0.5 s → 1, four of 0.75 s → 2.
     #expect(a.count == 7 + 6 + 5 + 1 + 4 * 2, "outputs: \(a.keys.sorted())")
     #expect(a.keys.sorted() == b.keys.sorted())

@@ -18,20 +18,6 @@ import Testing
     try records.flatMap { try TestAudio.samples(ofWAV: path($0)).samples }
   }
 
-  /// Every file below `folder`, relative to it, sorted.
-  func files(below folder: String) -> [String] {
-    let enumerator = FileManager.default.enumerator(atPath: folder)
-    var out: [String] = []
-    while let name = enumerator?.nextObject() as? String {
-      var isDirectory: ObjCBool = false
-      if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory),
-        !isDirectory.boolValue
-      {
-        out.append(name)
-      }
-    }
-    return out.sorted()
-  }
 
   /// Whether atk-convert is still the placeholder (the FLAC and MP3 tests need it).
   static let convertMissing: Bool = {

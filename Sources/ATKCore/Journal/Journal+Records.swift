@@ -92,18 +92,11 @@ extension Journal {
     throws(JournalError)
   {
     let replay = Self.replayRecord(for: origin)
-    try execute(
-      """
-      INSERT INTO origins (session, origin, status, record, created, updated)
-      VALUES (?1, ?2, 'pending', ?3, ?4, ?4) ON CONFLICT (session, origin) DO NOTHING
-      """
-    ) { s in
-      s.bind(1, session)
-      s.bind(2, bytes: origin)
-      s.bind(3, bytes: replay)
-      s.bind(4, now)
+    _ = try replay.withUnsafeBufferPointer { replay throws(JournalError) in
+      try registerPending(session: session, origin: origin, record: replay, now: now)
     }
   }
+
 
   /// Sets an origin's outcome (`completed`, `failed` or `pending`), adding the origin when new.
   ///
