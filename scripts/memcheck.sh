@@ -69,6 +69,10 @@ peak() {
     sed 's/^/  /' "$TMP/stderr" | tail -n 20 >&2
     return 1
   fi
+  if [[ $tool != atk-scan ]] && [[ -z $(find "$out" -type f -size +0 2>/dev/null | head -n 1) ]]; then
+    echo "memcheck: error: $tool $* wrote nothing for the $length file" >&2
+    return 1
+  fi
   tail -n 1 "$TMP/rss"
 }
 
