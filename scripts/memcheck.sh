@@ -13,6 +13,7 @@
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
+command -v swift >/dev/null || PATH="/opt/swift/usr/bin:$PATH"
 
 SHORT_S=600 LONG_COPIES=6 BUILD=1
 while (($#)); do
