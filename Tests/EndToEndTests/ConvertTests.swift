@@ -149,9 +149,15 @@ import Testing
   }
 
   @Test func untaggedVbrMp3IsReadToTheEnd() throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/lame") else { return }
+    try #require(
+      FileManager.default.isExecutableFile(atPath: "/usr/bin/lame"),
+      "lame makes the untagged MP3; scripts/bootstrap.sh installs it")
+    // Loud noise, then near silence: the first frames' high bit rate makes libsndfile's
+    // estimate of the length far too short.
     let source = dir.file("long.wav")
-    try TestAudio.writeWAV(source, frames: 8000 * 3, channels: 2, signal: TestAudio.noise)
+    try TestAudio.writeWAV(source, frames: 8000 * 3, channels: 2) { frame, channel in
+      frame < 4000 ? TestAudio.noise(frame, channel) * 3 : 0.001 * sin(Double(frame) / 10)
+    }
     let lame = try runShell("lame --quiet -t -V 2 '\(source)' '\(dir.file("notag.mp3"))'")
     #expect(lame.status == 0, "\(lame.stderr)")
     let result = try runTool("atk-convert", ["wav", "-o", dir.file("o"), dir.file("notag.mp3")])

@@ -18,6 +18,8 @@ final class SegmentCopier {
   }
 
   private let file: SoundFile
+  /// The frames the input holds, as its header (or, for an untagged MP3, its frames) say.
+  private let declaredFrames: Int64
   private let path: RawPath
   private let settings: EncoderSettings
   private let context: StageContext
@@ -42,9 +44,14 @@ final class SegmentCopier {
     Int(file.format) & SF_FORMAT_TYPEMASK == SF_FORMAT_MPEG
   }
 
-  /// A copier reading `file` (opened from `path`) into outputs encoded as `settings` say.
-  init(file: SoundFile, path: RawPath, settings: EncoderSettings, context: StageContext) {
+  /// A copier reading `file` (opened from `path`, holding `declaredFrames`) into outputs
+  /// encoded as `settings` say.
+  init(
+    file: SoundFile, declaredFrames: Int64, path: RawPath, settings: EncoderSettings,
+    context: StageContext
+  ) {
     self.file = file
+    self.declaredFrames = declaredFrames
     self.path = path
     self.settings = settings
     self.context = context
@@ -129,7 +136,7 @@ final class SegmentCopier {
       if n == 0 {
         let decoded = (offset - layout.dataOffset) / Int64(layout.blockAlign)
         throw SplitError.truncated(
-          decoded: decoded, declared: file.frames, reason: "the file got shorter while reading")
+          decoded: decoded, declared: declaredFrames, reason: "the file got shorter while reading")
       }
       try write(buffer, n, to: output)
       offset += Int64(n)
@@ -180,7 +187,7 @@ final class SegmentCopier {
         if remaining <= slack { break }
         let reason = file.lastError
         throw SplitError.truncated(
-          decoded: position, declared: file.frames, reason: reason == "No Error." ? "" : reason)
+          decoded: position, declared: declaredFrames, reason: reason == "No Error." ? "" : reason)
       }
       if integers {
         try sink.write(UnsafePointer(buffer.assumingMemoryBound(to: Int32.self)), frames: got)

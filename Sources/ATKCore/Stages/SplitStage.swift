@@ -66,22 +66,34 @@ public struct SplitStage: Stage {
 
   /// Writes every segment of `path` and returns their records; on any error, removes them.
   private func split(_ record: Record, path: RawPath, context: StageContext) throws -> [Record] {
-    let file = try SoundFile.open(reading: path)
-    let rate = file.sampleRate
+    let probe = try SoundFile.open(reading: path)
+    var file = probe
+    var total = probe.frames
+    if AudioFormat.containerName(probe.format) == "mp3" {
+      // libsndfile stops reading a seekable MP3 without a Xing/LAME tag at the length it
+      // estimated (for VBR, far too early): count its frames from the headers and read it as a
+      // stream, which also keeps a tagged file's exact (gapless) length.
+      if MP3Header.inspect(path)?.hasLengthTag != true, let counted = MP3Header.countSamples(path)
+      {
+        total = counted
+      }
+      file = try SoundFile.open(streaming: path)
+    }
+    let rate = probe.sampleRate
     let length = Int64((options.seconds * Double(rate)).rounded())
     guard length >= 1 else { throw SplitError.segmentTooShort(options.seconds, sampleRate: rate) }
     let minLast = Int64((options.minLastSeconds * Double(rate)).rounded())
-    let plan = SegmentPlan(total: file.frames, length: length, minLast: minLast)
-    if file.frames < length {
+    let plan = SegmentPlan(total: total, length: length, minLast: minLast)
+    if total < length {
       let duration = AudioFacts(
-        format: "", encoding: "", sampleRate: rate, channels: 1, frames: file.frames, bytes: 0
+        format: "", encoding: "", sampleRate: rate, channels: 1, frames: total, bytes: 0
       ).duration
       context.diagnostics.warning(
         "shorter than \(Self.text(options.seconds)) s (\(Self.text(duration)) s): one segment",
         line: context.line, path: path)
     }
 
-    let settings = encoderSettings(for: file, record: record, path: path)
+    let settings = encoderSettings(for: probe, record: record, path: path)
     let relpath = record.relpath ?? path.lastComponent
     let relativeFolder = try Self.safeFolder(relpath.parent, relpath: relpath)
     let folder = options.outputDirectory.appending(relativeFolder)
@@ -90,7 +102,8 @@ public struct SplitStage: Stage {
     try claims.claim(
       folder.appending(RawPath(bytes: prefix + Array("NNN".utf8) + suffix)), by: path)
 
-    let copier = SegmentCopier(file: file, path: path, settings: settings, context: context)
+    let copier = SegmentCopier(
+      file: file, declaredFrames: total, path: path, settings: settings, context: context)
     var committed: [RawPath] = []
     var outputs: [Record] = []
     do {
