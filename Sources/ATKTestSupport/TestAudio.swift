@@ -91,4 +91,26 @@ public enum TestAudio {
     }
     throw CocoaError(.fileReadCorruptFile)
   }
+
+  /// Writes a 3 s stereo 8 kHz VBR MP3 without a Xing/LAME tag to `path`, with the `lame`
+  /// command (a test dependency; atk never calls it). It starts with loud noise and goes on
+  /// near silence, so the first frames' high bit rate makes libsndfile's estimate of the
+  /// length far too short. Returns the frames of the WAV it was made from (24000).
+  @discardableResult
+  public static func writeUntaggedVbrMP3(_ path: String) throws -> Int {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/lame") else {
+      throw CocoaError(.executableNotLoadable, userInfo: [
+        NSLocalizedDescriptionKey: "lame makes the untagged MP3; scripts/bootstrap.sh installs it"
+      ])
+    }
+    let source = path + ".source.wav"
+    try writeWAV(source, frames: 8000 * 3, channels: 2) { frame, channel in
+      frame < 4000 ? noise(frame, channel) * 3 : 0.001 * sin(Double(frame) / 10)
+    }
+    let lame = try runShell("lame --quiet -t -V 2 '\(source)' '\(path)'")
+    guard lame.status == 0 else {
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: lame.stderr])
+    }
+    return 8000 * 3
+  }
 }

@@ -101,18 +101,8 @@ import Testing
   }
 
   @Test func untaggedVbrMp3IsSplitToTheEnd() throws {
-    try #require(
-      FileManager.default.isExecutableFile(atPath: "/usr/bin/lame"),
-      "lame makes the untagged MP3; scripts/bootstrap.sh installs it")
-    // Loud noise, then near silence: the first frames' high bit rate makes libsndfile's
-    // estimate of the length far too short.
-    let source = dir.file("long.wav")
-    try TestAudio.writeWAV(source, frames: 8000 * 3, channels: 2) { frame, channel in
-      frame < 4000 ? TestAudio.noise(frame, channel) * 3 : 0.001 * sin(Double(frame) / 10)
-    }
     let mp3 = dir.file("notag.mp3")
-    let lame = try runShell("lame --quiet -t -V 2 '\(source)' '\(mp3)'")
-    #expect(lame.status == 0, "\(lame.stderr)")
+    try TestAudio.writeUntaggedVbrMP3(mp3)
     // Without a Xing/LAME tag nothing is trimmed: every input frame plus delay and padding.
     let scanned = try #require(try runTool("atk-scan", [mp3]).records.first?["frames"]?.intValue)
     #expect(scanned >= 24000 && scanned < 24000 + 3 * 1152)
