@@ -218,17 +218,8 @@ final class Mp3Sink: AudioSink {
 
   /// Writes the buffered bytes to the descriptor (`write(2)`, retrying short writes and EINTR).
   private func drain() throws(SoundFileError) {
-    var offset = 0
-    while offset < buffered {
-      let n = Glibc.write(output.descriptor, buffer + offset, buffered - offset)
-      if n > 0 {
-        offset += n
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        throw writeFailure(n < 0 ? errno : ENOSPC)
-      }
-    }
+    let failure = Descriptor.writeAll(output.descriptor, buffer, count: buffered)
+    if failure != 0 { throw writeFailure(failure) }
     written += Int64(buffered)
     buffered = 0
   }
@@ -236,17 +227,8 @@ final class Mp3Sink: AudioSink {
   private func positionalWrite(_ bytes: UnsafePointer<UInt8>, count: Int, at position: Int64)
     throws(SoundFileError)
   {
-    var offset = 0
-    while offset < count {
-      let n = pwrite(output.descriptor, bytes + offset, count - offset, off_t(position) + offset)
-      if n > 0 {
-        offset += n
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        throw writeFailure(n < 0 ? errno : ENOSPC)
-      }
-    }
+    let failure = Descriptor.writeAll(output.descriptor, bytes, count: count, at: position)
+    if failure != 0 { throw writeFailure(failure) }
   }
 
   private func writeFailure(_ code: Int32) -> SoundFileError {

@@ -25,16 +25,18 @@ enum OggSerial {
     defer { page.deallocate() }
     var offset: off_t = 0
     while true {
-      let header = readFully(fd, page, 27, at: offset)
+      let header = Descriptor.readFully(fd, page, count: 27, at: Int64(offset))
       if header == 0 { return true }
       guard header == 27, page[0] == 0x4F, page[1] == 0x67, page[2] == 0x67, page[3] == 0x53
       else { return false }
       let segments = Int(page[26])
-      guard readFully(fd, page + 27, segments, at: offset + 27) == segments else { return false }
+      guard Descriptor.readFully(fd, page + 27, count: segments, at: Int64(offset) + 27) == segments
+      else { return false }
       var body = 0
       for i in 0..<segments { body += Int(page[27 + i]) }
       let headerSize = 27 + segments
-      guard readFully(fd, page + headerSize, body, at: offset + off_t(headerSize)) == body else {
+      let bodyOffset = Int64(offset) + Int64(headerSize)
+      guard Descriptor.readFully(fd, page + headerSize, count: body, at: bodyOffset) == body else {
         return false
       }
       let size = headerSize + body
@@ -44,36 +46,9 @@ enum OggSerial {
       }
       let crc = checksum(page, count: size)
       for i in 0..<4 { page[22 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
-      var done = 0
-      while done < size {
-        let n = pwrite(fd, page + done, size - done, offset + off_t(done))
-        if n > 0 {
-          done += n
-        } else if n < 0 && errno == EINTR {
-          continue
-        } else {
-          return false
-        }
-      }
+      guard Descriptor.writeAll(fd, page, count: size, at: Int64(offset)) == 0 else { return false }
       offset += off_t(size)
     }
-  }
-
-  private static func readFully(
-    _ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int, at offset: off_t
-  ) -> Int {
-    var done = 0
-    while done < count {
-      let n = pread(fd, buffer + done, count - done, offset + off_t(done))
-      if n > 0 {
-        done += n
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        break
-      }
-    }
-    return done
   }
 
   /// The Ogg page checksum: CRC-32, polynomial 0x04C11DB7, not reflected, starting at 0.

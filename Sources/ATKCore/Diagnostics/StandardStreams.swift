@@ -20,19 +20,8 @@ public enum StandardStreams {
 
   /// Writes text to standard error as it is, retrying short writes; errors are ignored.
   public static func writeError(_ text: String) {
-    var bytes = Array(text.utf8)
-    bytes.withUnsafeMutableBytes { raw in
-      var offset = 0
-      while offset < raw.count {
-        let n = write(2, raw.baseAddress! + offset, raw.count - offset)
-        if n > 0 {
-          offset += n
-        } else if n < 0 && errno == EINTR {
-          continue
-        } else {
-          return
-        }
-      }
-    }
+    let bytes = Array(text.utf8)
+    guard !bytes.isEmpty else { return }
+    _ = bytes.withUnsafeBytes { Descriptor.writeAll(2, $0.baseAddress!, count: $0.count) }
   }
 }

@@ -94,20 +94,11 @@ extension ConvertStage {
         throw .failed(
           code: "read_error", message: "cannot read: \(String(cString: strerror(errno)))")
       }
-      var offset = 0
-      while offset < n {
-        let w = write(output, buffer + offset, n - offset)
-        if w > 0 {
-          offset += w
-        } else if w < 0 && errno == EINTR {
-          continue
-        } else {
-          throw .failed(
-            code: "cannot_write",
-            message:
-              "cannot write '\(path.display)': \(String(cString: strerror(w < 0 ? errno : ENOSPC)))"
-          )
-        }
+      let failure = Descriptor.writeAll(output, buffer, count: n)
+      if failure != 0 {
+        throw .failed(
+          code: "cannot_write",
+          message: "cannot write '\(path.display)': \(String(cString: strerror(failure)))")
       }
     }
   }

@@ -152,20 +152,11 @@ final class SegmentCopier {
       bytes: Int64(header.count) + count * Int64(layout.blockAlign) + (padByte ? 1 : 0))
   }
 
-  /// `write(2)` all of `count` bytes, retrying after signals and short writes.
+  /// Writes all of `count` bytes to the segment.
   private func write(_ bytes: UnsafeRawPointer, _ count: Int, to output: OutputFile) throws {
-    var done = 0
-    while done < count {
-      let n = Glibc.write(output.descriptor, bytes + done, count - done)
-      if n < 0 {
-        if errno == EINTR {
-          try context.checkCancellation()
-          continue
-        }
-        throw SplitError.cannotWrite(
-          path: output.finalPath, reason: String(cString: strerror(errno)))
-      }
-      done += n
+    let failure = Descriptor.writeAll(output.descriptor, bytes, count: count)
+    if failure != 0 {
+      throw SplitError.cannotWrite(path: output.finalPath, reason: String(cString: strerror(failure)))
     }
   }
 
