@@ -16,12 +16,15 @@ struct ATKConvert: ParsableCommand {
   @Argument(help: "Output format: wav, flac, mp3, ogg or opus.") var format: String
   @Argument(help: "Files and folders to convert (folders recursively).") var paths: [String] = []
 
-  @Option(name: .shortAndLong, help: ArgumentHelp("Folder the outputs go below.", valueName: "dir"))
-  var output = "atk-out"
   @Option(
-    help: ArgumentHelp("mp3 constant bit rate (8-320) or opus bit rate (6-256).", valueName: "kbps")
-  )
-  var bitrate: Int?
+    name: .shortAndLong,
+    help: ArgumentHelp("Folder the outputs go below (default: ./atk-out).", valueName: "dir"))
+  var output: String?
+  @Option(
+    help: ArgumentHelp(
+      "mp3 constant bit rate (8-320) or opus bit rate (6-256), as 192 or 192k.",
+      valueName: "kbps"))
+  var bitrate: String?
   @Option(
     help: ArgumentHelp(
       "mp3 VBR quality 0 (best) to 9, default 2; ogg 0 to 10 (best).", valueName: "n"))
@@ -44,13 +47,15 @@ struct ATKConvert: ParsableCommand {
     if let bits, EncoderSettings.SampleEncoding(rawValue: bits) == nil {
       throw ValidationError("--bits is 16, 24, 32 or 32f, not '\(bits)'")
     }
-    if let problem = stageOptions(format).problem { throw ValidationError(problem) }
+    if let problem = try stageOptions(format).problem { throw ValidationError(problem) }
   }
 
-  func stageOptions(_ format: AudioFormat) -> ConvertStage.Options {
+  func stageOptions(_ format: AudioFormat) throws -> ConvertStage.Options {
     var options = ConvertStage.Options(format: format)
-    options.outputDirectory = RawArguments.paths(for: [output])[0]
-    options.bitrate = bitrate
+    if let output { options.outputDirectory = RawArguments.paths(for: [output])[0] }
+    options.bitrate = try bitrate.map { text throws(ValidationError) in
+      try OptionValue.kilobits(text, of: "--bitrate")
+    }
     options.quality = quality
     options.compression = compression
     options.sampleRate = sampleRate
@@ -62,10 +67,12 @@ struct ATKConvert: ParsableCommand {
   }
 
   func run() throws {
-    let driver = common.driverOptions(tool: "atk-convert", inputs: paths, defaultJobs: coreCount)
-    let stage = ConvertStage(options: stageOptions(AudioFormat(name: format)!))
-    try exitAfter(FilterDriver(options: driver).run(stage))
+    let driver = common.driverOptions(tool: "atk-convert", inputs: paths)
+    let options = try stageOptions(AudioFormat(name: format)!)
+    try common.run(
+      ConvertStage(options: options), options: driver,
+      defaultOutput: output == nil ? options.outputDirectory : nil)
   }
 }
 
-ATKConvert.main()
+ATKConvert.toolMain(defaultJobs: .cores)

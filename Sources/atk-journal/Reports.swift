@@ -78,20 +78,20 @@ struct Clean: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Remove sessions not updated for a while.")
   @OptionGroup var location: Location
-  @Option(help: ArgumentHelp("Age: 7d, 12h, 30m, 2w (a bare number is days).", valueName: "age"))
+  @Option(
+    help: ArgumentHelp(
+      "Age: 30min, 12h, 7d, 2w or 6mo (also s; a bare number is days).", valueName: "age"))
   var olderThan: String
   @Flag(help: "Only say which sessions would go.") var dryRun = false
   @Flag(help: "One JSON object per session removed.") var json = false
 
   func validate() throws {
-    if JournalReport.seconds(inAge: olderThan) == nil {
-      throw ValidationError("--older-than wants an age such as 7d, 12h or 30m")
-    }
+    _ = try OptionValue.ageSeconds(olderThan, of: "--older-than")
   }
 
   func run() throws {
     let cutoff = Journal.timestamp(
-      Int(time(nil)) - (JournalReport.seconds(inAge: olderThan) ?? 0))
+      Int(time(nil)) - (try OptionValue.ageSeconds(olderThan, of: "--older-than")))
     try location.run(dryRun ? .readOnly : .readWrite) { journal, writer in
       let report = JournalReport(journal: journal, writer: writer)
       for session in try journal.sessions() where session.updated <= cutoff {

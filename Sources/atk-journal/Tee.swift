@@ -41,6 +41,10 @@ struct Tee: ParsableCommand {
 
   func run() throws {
     let diagnostics = Diagnostics(tool: "atk-journal", quiet: quiet)
+    if !quiet && StandardStreams.inputIsTerminal {
+      StandardStreams.writeError(
+        "atk-journal: reading records from the terminal; pipe a pipeline into me; Ctrl-D to end\n")
+    }
     try location.run(.readWrite) { journal, _ in
       let name = session ?? Journal.newSessionName()
       let opened = try journal.openSession(named: name)

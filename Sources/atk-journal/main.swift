@@ -52,4 +52,4 @@ struct Location: ParsableArguments {
   }
 }
 
-ATKJournal.main()
+ATKJournal.toolMain()

@@ -22,7 +22,7 @@ struct ATKScan: ParsableCommand {
   @OptionGroup var common: CommonOptions
 
   func run() throws {
-    var options = common.driverOptions(tool: "atk-scan", inputs: paths, defaultJobs: 1)
+    var options = common.driverOptions(tool: "atk-scan", inputs: paths)
     if let formats {
       options.extensions =
         formats == "all"
@@ -33,8 +33,10 @@ struct ATKScan: ParsableCommand {
     }
     var stage = ScanStage.Options()
     stage.verify = verify
-    try exitAfter(FilterDriver(options: options).run(ScanStage(options: stage)))
+    try common.run(
+      ScanStage(options: stage), options: options,
+      hint: "reading paths from the terminal; give paths or pipe them in; Ctrl-D to end")
   }
 }
 
-ATKScan.main()
+ATKScan.toolMain()

@@ -9,19 +9,23 @@ struct ATKSplit: ParsableCommand {
     discussion: "With no PATH, reads records or paths from standard input. See atk-split(1).",
     version: atkVersion)
 
-  @Argument(help: "Segment length in seconds (fractions allowed).")
-  var seconds: Double
+  @Argument(
+    help: ArgumentHelp(
+      "Segment length: seconds (90, 1.5, 30s), MM:SS or HH:MM:SS.", valueName: "seconds"))
+  var seconds: String
 
   @Argument(help: "Files and folders to split (folders recursively, in sorted order).")
   var paths: [String] = []
 
-  @Option(name: .shortAndLong, help: ArgumentHelp("Folder for the segments.", valueName: "dir"))
-  var output = "atk-out"
+  @Option(
+    name: .shortAndLong,
+    help: ArgumentHelp("Folder for the segments (default: ./atk-out).", valueName: "dir"))
+  var output: String?
 
   @Option(
     help: ArgumentHelp(
       "Merge a final piece shorter than this into the one before it.", valueName: "seconds"))
-  var minLast: Double = 0
+  var minLast = "0"
 
   @Option(
     help: ArgumentHelp(
@@ -31,26 +35,24 @@ struct ATKSplit: ParsableCommand {
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
-    guard seconds.isFinite, seconds > 0 else {
-      throw ValidationError("SECONDS must be a number greater than 0")
-    }
-    guard minLast.isFinite, minLast >= 0 else {
-      throw ValidationError("--min-last must be 0 or more seconds")
-    }
+    _ = try OptionValue.seconds(seconds, of: "SECONDS")
+    _ = try OptionValue.seconds(minLast, of: "--min-last", allowingZero: true)
     if let format, AudioFormat(name: format) == nil {
       throw ValidationError("unknown format '\(format)' (wav, flac, mp3, ogg or opus)")
     }
-    if output.isEmpty { throw ValidationError("-o needs a folder") }
+    if output == "" { throw ValidationError("-o needs a folder") }
   }
 
   func run() throws {
-    let options = common.driverOptions(tool: "atk-split", inputs: paths, defaultJobs: coreCount)
-    var stage = SplitStage.Options(seconds: seconds)
-    stage.outputDirectory = RawArguments.paths(for: [output])[0]
-    stage.minLastSeconds = minLast
+    let options = common.driverOptions(tool: "atk-split", inputs: paths)
+    var stage = SplitStage.Options(seconds: try OptionValue.seconds(seconds, of: "SECONDS"))
+    if let output { stage.outputDirectory = RawArguments.paths(for: [output])[0] }
+    stage.minLastSeconds = try OptionValue.seconds(minLast, of: "--min-last", allowingZero: true)
     stage.format = format.flatMap { AudioFormat(name: $0) }
-    try exitAfter(FilterDriver(options: options).run(SplitStage(options: stage)))
+    try common.run(
+      SplitStage(options: stage), options: options,
+      defaultOutput: output == nil ? stage.outputDirectory : nil)
   }
 }
 
-ATKSplit.main()
+ATKSplit.toolMain(defaultJobs: .cores)

@@ -25,9 +25,6 @@ public struct FilterDriver {
   /// Runs `stage` to the end of input and returns the exit status.
   public func run(_ stage: some Stage) -> ExitStatus {
     Cancellation.install()
-    if options.arguments.isEmpty && StandardStreams.inputIsTerminal {
-      diagnostics.note("reading records from the terminal; end the input with Ctrl-D")
-    }
     let shared = SharedState(window: max(2, options.jobs * 2))
     startReader(shared, stage: stage)
     for _ in 0..<max(1, options.jobs) { startWorker(shared, stage: stage) }

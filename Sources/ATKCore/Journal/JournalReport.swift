@@ -189,15 +189,6 @@ public struct JournalReport {
     return out
   }
 
-  /// Parses an age such as `7d`, `12h`, `30m`, `45s` or `2w` (a bare number is days).
-  public static func seconds(inAge text: String) -> Int? {
-    guard let last = text.last else { return nil }
-    let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
-    if let unit = units[last], let n = Int(text.dropLast()), n >= 0 { return n * unit }
-    if let n = Int(text), n >= 0 { return n * 86400 }
-    return nil
-  }
-
   private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
     let n = text.count
     guard n < width else { return text }
