@@ -215,6 +215,9 @@ public struct ConvertStage: Stage {
     let heldTags = Self.tagsHeld(by: options.format, of: file.tags)
     if !options.force && matches(source, settings, path: path) {
       let facts = try copy(file, from: path, to: finalPath, context: context)
+      context.diagnostics.note(
+        "copied as it is: already \(options.format.rawValue) at \(source.sampleRate) Hz, "
+          + "\(source.channels) ch", line: context.line, path: path)
       return Result(facts: facts, tags: file.tags, reencoded: false)
     }
     // libsndfile stops reading an MP3 without a Xing tag at its estimated length; through a
