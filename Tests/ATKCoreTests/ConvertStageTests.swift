@@ -80,21 +80,6 @@ import Testing
     #expect(ConvertStage.defaultEncoding(for: .wav, bits: nil) == .pcm16)
   }
 
-  @Test func roundingToFewerBits() {
-    var samples: [Int32] = [0x7FFF_FFFF, -0x8000_0000, 0x0000_8000, 0x0000_7FFF, -0x8000, -0x8001]
-    ConvertStage.round(&samples, count: samples.count, toBits: 16)
-    #expect(samples == [0x7FFF_0000, -0x8000_0000, 0x0001_0000, 0, 0, -0x1_0000])
-  }
-
-  @Test func quantizingFloats() {
-    let input: [Float] = [0, 1, -1, 0.5, -0.5, 2, -2, 1.0 / 32768, 0.75 / 32768]
-    var out = [Int32](repeating: 0, count: input.count)
-    ConvertStage.quantize(input, count: input.count, bits: 16, into: &out)
-    #expect(out.map { $0 >> 16 } == [0, 32767, -32768, 16384, -16384, 32767, -32768, 1, 1])
-    ConvertStage.quantize(input, count: input.count, bits: 32, into: &out)
-    #expect(out[1] == Int32.max && out[2] == Int32.min)
-  }
-
   @Test func mixing() {
     let stereo: [Float] = [0.2, 0.4, -1, -1, 1, 0]
     var mono = [Float](repeating: 0, count: 3)

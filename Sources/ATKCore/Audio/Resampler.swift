@@ -16,6 +16,9 @@ public final class Resampler {
   private let outputCapacity: Int
   private let maxInputFrames: Int
 
+  /// The most frames one call of `process` or `flush` returns.
+  public var maxOutputFrames: Int { outputCapacity }
+
   /// A resampler from `inputRate` to `outputRate` for blocks of at most `maxInputFrames`.
   ///
   /// Calls `soxr_create` with `SOXR_FLOAT32_I` in and out and `SOXR_HQ`.

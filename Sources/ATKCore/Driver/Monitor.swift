@@ -3,28 +3,33 @@
 #endif
 
 /// A mutex with one condition variable, for the driver's reader, workers and writer.
+///
+/// The pthread objects live in memory allocated once, so their addresses never change (an `&`
+/// on a stored property only promises a pointer for the length of one call).
 final class Monitor: @unchecked Sendable {
-  private var mutex = pthread_mutex_t()
-  private var condition = pthread_cond_t()
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
   init() {
-    pthread_mutex_init(&mutex, nil)
+    pthread_mutex_init(mutex, nil)
     var attributes = pthread_condattr_t()
     pthread_condattr_init(&attributes)
     pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-    pthread_cond_init(&condition, &attributes)
+    pthread_cond_init(condition, &attributes)
     pthread_condattr_destroy(&attributes)
   }
 
   deinit {
-    pthread_cond_destroy(&condition)
-    pthread_mutex_destroy(&mutex)
+    pthread_cond_destroy(condition)
+    pthread_mutex_destroy(mutex)
+    condition.deallocate()
+    mutex.deallocate()
   }
 
   /// Runs `body` holding the lock.
   func locked<R>(_ body: () throws -> R) rethrows -> R {
-    pthread_mutex_lock(&mutex)
-    defer { pthread_mutex_unlock(&mutex) }
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
     return try body()
   }
 
@@ -35,11 +40,11 @@ final class Monitor: @unchecked Sendable {
     deadline.tv_nsec += milliseconds * 1_000_000
     deadline.tv_sec += deadline.tv_nsec / 1_000_000_000
     deadline.tv_nsec %= 1_000_000_000
-    pthread_cond_timedwait(&condition, &mutex, &deadline)
+    pthread_cond_timedwait(condition, mutex, &deadline)
   }
 
   /// Wakes every waiter; call with the lock held.
-  func broadcast() { pthread_cond_broadcast(&condition) }
+  func broadcast() { pthread_cond_broadcast(condition) }
 }
 
 /// Starts `body` on a new detached thread.
