@@ -10,7 +10,9 @@ import ATKRecords
 /// calling thread writes each record's outputs once all earlier ones are out. Output is flushed
 /// whenever the writer would otherwise wait, so a slow stage never holds finished records back
 /// from a journal downstream. On SIGINT or SIGTERM the workers abandon their files, the
-/// finished outputs are written, and the tool exits with 128 + the signal number.
+/// finished outputs are written, and the tool exits with 128 + the signal number. When the
+/// reader of standard output leaves (`| head`: the write fails with `EPIPE`, SIGPIPE being
+/// ignored), the tool stops the same way, quietly, and exits with 141 as if killed by SIGPIPE.
 public struct FilterDriver {
   private let options: DriverOptions
   private let diagnostics: Diagnostics
@@ -25,6 +27,7 @@ public struct FilterDriver {
   /// Runs `stage` to the end of input and returns the exit status.
   public func run(_ stage: some Stage) -> ExitStatus {
     Cancellation.install()
+    Cancellation.ignoreBrokenPipe()
     if options.arguments.isEmpty && StandardStreams.inputIsTerminal {
       diagnostics.note("reading records from the terminal; end the input with Ctrl-D")
     }
@@ -79,6 +82,12 @@ public struct FilterDriver {
     diagnostics.clearProgress()
     if outputError == nil {
       do { try writer.flush() } catch { outputError = error }
+    }
+    if let outputError, outputError.code == EPIPE {
+      // The reader left: stop as on SIGPIPE, removing what is half-written.
+      Cancellation.request(SIGPIPE)
+      shared.waitUntilIdle()
+      return .interrupted(by: Cancellation.signal)
     }
     if let outputError {
       // Stop the workers: they remove their temporary files on the way out.
