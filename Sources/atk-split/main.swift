@@ -28,6 +28,9 @@ struct ATKSplit: ParsableCommand {
       "Output format: wav, flac, mp3, ogg or opus (default: the input's).", valueName: "format"))
   var format: String?
 
+  @Flag(help: "Replace files at output names that are read-only or belong to another user.")
+  var overwrite = false
+
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
@@ -49,6 +52,7 @@ struct ATKSplit: ParsableCommand {
     stage.outputDirectory = RawArguments.paths(for: [output])[0]
     stage.minLastSeconds = minLast
     stage.format = format.flatMap { AudioFormat(name: $0) }
+    stage.overwrite = overwrite
     try exitAfter(FilterDriver(options: options).run(SplitStage(options: stage)))
   }
 }
