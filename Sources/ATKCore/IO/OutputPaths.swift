@@ -282,7 +282,7 @@ public final class OutputPaths: @unchecked Sendable {
       throw .readOnly(path: file, reason: "belongs to another user (uid \(info.st_uid))")
     }
     if info.st_mode & S_IWUSR == 0 {
-      let mode = String(info.st_mode & 0o7777, radix: 8)
+      let mode = "0" + String(info.st_mode & 0o7777, radix: 8)
       throw .readOnly(path: file, reason: "is read-only (mode \(mode))")
     }
   }
