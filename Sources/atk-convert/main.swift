@@ -37,6 +37,8 @@ struct ATKConvert: ParsableCommand {
   @Option(help: ArgumentHelp("wav: 16, 24, 32 or 32f (float); flac: 16 or 24.", valueName: "bits"))
   var bits: String?
   @Flag(help: "Re-encode even inputs that already match.") var force = false
+  @Flag(help: "Replace files at output names that are read-only or belong to another user.")
+  var overwrite = false
   @Flag(help: "Flush each output to disk (fsync) before renaming it into place.") var sync = false
   @OptionGroup var common: CommonOptions
 
@@ -62,6 +64,7 @@ struct ATKConvert: ParsableCommand {
     options.channels = channels
     options.sampleEncoding = bits.flatMap { EncoderSettings.SampleEncoding(rawValue: $0) }
     options.force = force
+    options.overwrite = overwrite
     options.sync = sync
     return options
   }

@@ -32,6 +32,9 @@ struct ATKSplit: ParsableCommand {
       "Output format: wav, flac, mp3, ogg or opus (default: the input's).", valueName: "format"))
   var format: String?
 
+  @Flag(help: "Replace files at output names that are read-only or belong to another user.")
+  var overwrite = false
+
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
@@ -49,6 +52,7 @@ struct ATKSplit: ParsableCommand {
     if let output { stage.outputDirectory = RawArguments.paths(for: [output])[0] }
     stage.minLastSeconds = try OptionValue.seconds(minLast, of: "--min-last", allowingZero: true)
     stage.format = format.flatMap { AudioFormat(name: $0) }
+    stage.overwrite = overwrite
     try common.run(
       SplitStage(options: stage), options: options,
       defaultOutput: output == nil ? stage.outputDirectory : nil)

@@ -119,13 +119,59 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
       _ = try OutputFile(finalPath: dir.raw.appending("file/sub/out.wav"))
       Issue.record("an output below a regular file was created")
     } catch {
-      guard case .cannotCreate = error else {
-        Issue.record("expected .cannotCreate, got \(error)")
+      guard case .notAFolder = error else {
+        Issue.record("expected .notAFolder, got \(error)")
         return
       }
       #expect(error.code == "cannot_write")
-      #expect(error.description.contains("Not a directory"))
+      #expect(error.description.contains("'\(dir.path)/file' is a file, not a folder"))
+      #expect(!error.description.contains("atk-tmp"))
     }
+  }
+
+  @Test func aLinkUnderTheTemporaryNameIsNeverWrittenThrough() throws {
+    let dir = try TemporaryDirectory()
+    let victim = dir.raw.appending("victim")
+    try TestFiles.write(victim, Array("DATA".utf8))
+    try TestFiles.folder(dir.raw.appending("out"))
+    try TestFiles.link(dir.raw.appending("out/.a.wav.atk-tmp"), to: dir.file("victim"))
+    do {
+      _ = try OutputFile(finalPath: dir.raw.appending("out/a.wav"))
+      Issue.record("a link under the temporary name was written through")
+    } catch {
+      guard case .temporaryInTheWay = error else {
+        Issue.record("expected .temporaryInTheWay, got \(error)")
+        return
+      }
+      #expect(error.code == "cannot_write")
+      #expect(error.description.contains("symbolic link"))
+      #expect(!error.description.contains("atk-tmp"))
+    }
+    #expect(TestFiles.read(victim) == Array("DATA".utf8))
+  }
+
+  @Test func anotherUsersFileUnderTheTemporaryNameIsLeftAlone() throws {
+    guard TestFiles.isRoot else { return }
+    let dir = try TemporaryDirectory()
+    let stale = dir.raw.appending(".a.wav.atk-tmp")
+    try TestFiles.write(stale, Array("theirs".utf8))
+    #expect(chown(dir.file(".a.wav.atk-tmp"), 4242, 4242) == 0)
+    #expect(throws: OutputError.self) { try OutputFile(finalPath: dir.raw.appending("a.wav")) }
+    #expect(TestFiles.read(stale) == Array("theirs".utf8))
+  }
+
+  @Test func aLinkUnderTheFinalNameIsReplacedNotItsTarget() throws {
+    let dir = try TemporaryDirectory()
+    let victim = dir.raw.appending("victim")
+    try TestFiles.write(victim, Array("DATA".utf8))
+    try TestFiles.link(dir.raw.appending("a.wav"), to: dir.file("victim"))
+    let output = try OutputFile(finalPath: dir.raw.appending("a.wav"))
+    put(Array("new".utf8), into: output)
+    try output.commit()
+    #expect(TestFiles.read(victim) == Array("DATA".utf8))
+    #expect(TestFiles.read(dir.raw.appending("a.wav")) == Array("new".utf8))
+    var info = stat()
+    #expect(lstat(dir.file("a.wav"), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG)
   }
 
   @Test(arguments: [5, 200, 246])

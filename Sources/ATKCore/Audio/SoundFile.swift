@@ -52,15 +52,28 @@ public final class SoundFile {
     switch status.st_mode & S_IFMT {
     case S_IFDIR: throw .cannotOpen(path: path, code: .notAudio, reason: "is a folder")
     case S_IFREG: break
-    default: throw .cannotOpen(path: path, code: .notAudio, reason: "not a regular file")
+    default:
+      let kind = FileSystem.kindName(status.st_mode)
+      throw .cannotOpen(path: path, code: .notAudio, reason: "not a regular file (\(kind))")
     }
     if status.st_size == 0 {
+      if FileSystem.isKernelFile(path) {
+        throw .cannotOpen(
+          path: path, code: .notAudio,
+          reason: "a kernel file (/proc, /sys), not a regular file on a disk")
+      }
       throw .cannotOpen(path: path, code: .emptyFile, reason: "empty file (0 bytes)")
     }
-    let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
+    // Without blocking: a FIFO put in the file's place after the stat would wait for a writer.
+    let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     guard fd >= 0 else {
       throw .cannotOpen(path: path, code: .unreadable, reason: String(cString: strerror(errno)))
     }
+    guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+      Glibc.close(fd)
+      throw .cannotOpen(path: path, code: .notAudio, reason: "not a regular file")
+    }
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     var info = SF_INFO()
     // With close_desc = 1 libsndfile owns `fd` from here on, and closes it if the open fails.
     guard let handle = openGate.shared({ sf_open_fd(fd, Int32(SFM_READ), &info, 1) }) else {

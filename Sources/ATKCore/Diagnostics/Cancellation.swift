@@ -44,6 +44,13 @@ public enum Cancellation {
     pthread_sigmask(SIG_UNBLOCK, &handled, nil)
   }
 
+  /// Ignores SIGPIPE, so a write to a pipe whose reader left fails with `EPIPE` instead of
+  /// killing the tool before it removes its temporary files; the driver then stops as it does
+  /// on SIGINT and exits with 141.
+  public static func ignoreBrokenPipe() {
+    Glibc.signal(SIGPIPE, SIG_IGN)
+  }
+
   /// Whether a stop was asked for.
   public static var isRequested: Bool { caughtSignal.load(ordering: .relaxed) != 0 }
 

@@ -10,7 +10,13 @@ import ATKRecords
 /// calling thread writes each record's outputs once all earlier ones are out. Output is flushed
 /// whenever the writer would otherwise wait, so a slow stage never holds finished records back
 /// from a journal downstream. On SIGINT or SIGTERM the workers abandon their files, the
-/// finished outputs are written, and the tool exits with 128 + the signal number.
+/// finished outputs are written, and the tool exits with 128 + the signal number. When the
+/// reader of standard output leaves (`| head`: the write fails with `EPIPE`, SIGPIPE being
+/// ignored), the tool stops the same way, quietly, and exits with 141 as if killed by SIGPIPE.
+///
+/// Before any worker sees a record, the reader thread admits it, in input order: a record
+/// whose path keys are unusable fails as `bad_record`, and, for a stage with `outputPaths`,
+/// the record's files are noted as inputs of the run and its output name is put in line.
 public struct FilterDriver {
   private let options: DriverOptions
   private let diagnostics: Diagnostics
@@ -25,6 +31,8 @@ public struct FilterDriver {
   /// Runs `stage` to the end of input and returns the exit status.
   public func run(_ stage: some Stage) -> ExitStatus {
     Cancellation.install()
+    Cancellation.ignoreBrokenPipe()
+    stage.outputPaths?.noteArguments(options.arguments)
     let shared = SharedState(window: max(2, options.jobs * 2))
     startReader(shared, stage: stage)
     for _ in 0..<max(1, options.jobs) { startWorker(shared, stage: stage) }
@@ -77,6 +85,12 @@ public struct FilterDriver {
     if outputError == nil {
       do { try writer.flush() } catch { outputError = error }
     }
+    if let outputError, outputError.code == EPIPE {
+      // The reader left: stop as on SIGPIPE, removing what is half-written.
+      Cancellation.request(SIGPIPE)
+      shared.waitUntilIdle()
+      return .interrupted(by: Cancellation.signal)
+    }
     if let outputError {
       // Stop the workers: they remove their temporary files on the way out.
       Cancellation.request(SIGTERM)
@@ -100,8 +114,12 @@ public struct FilterDriver {
 
   private func startReader(_ shared: SharedState, stage: some Stage) {
     let options = self.options
+    let outputs = stage.outputPaths
+    let step = AudioFormat.step(forTool: options.tool)
     startThread {
-      var source = InputSource(options: options)
+      var source = InputSource(options: options, skipping: outputs?.root)
+      // The sequence number of the next record: only this thread adds to `readCount`.
+      var sequence = 0
       while true {
         let item: InputItem?
         do {
@@ -114,18 +132,18 @@ public struct FilterDriver {
           }
           return
         }
-        guard var item, !Cancellation.isRequested else { break }
-        if case .work(let record, let line) = item, let failed = stage.admit(record) {
-          item = .failure(failed, line: line)
-        }
+        guard let item, !Cancellation.isRequested else { break }
+        for folder in source.takeWalkedFolders() { outputs?.noteFolder(folder, from: sequence) }
+        let admitted = Self.admit(item, sequence: sequence, outputs: outputs, step: step)
         shared.monitor.locked {
           while shared.readCount - shared.written >= shared.window && !Cancellation.isRequested {
             shared.monitor.wait(milliseconds: 100)
           }
-          shared.queue.append((shared.readCount, item))
-          shared.readCount += 1
+          shared.queue.append((sequence, admitted))
+          shared.readCount = sequence + 1
           shared.monitor.broadcast()
         }
+        sequence += 1
       }
       shared.monitor.locked {
         shared.readEnded = true
@@ -134,8 +152,31 @@ public struct FilterDriver {
     }
   }
 
+  /// Checks a record before any worker sees it, in input order: notes its files as inputs of
+  /// the run, fails it when its path keys are unusable, and puts its output name in line.
+  private static func admit(
+    _ item: InputItem, sequence: Int, outputs: OutputPaths?, step: String
+  ) -> InputItem {
+    switch item {
+    case .work(let record, let line):
+      outputs?.noteInputs(of: record, at: sequence)
+      if let problem = record.pathProblem {
+        return .failure(record.failed(code: "bad_record", message: problem, step: step), line: line)
+      }
+      do { try outputs?.admit(record, at: sequence) } catch {
+        return .failure(
+          record.failed(code: error.code, message: error.description, step: step), line: line)
+      }
+      return item
+    case .passThrough(let record, _), .failure(let record, _):
+      outputs?.noteInputs(of: record, at: sequence)
+      return item
+    }
+  }
+
   private func startWorker(_ shared: SharedState, stage: some Stage) {
     let diagnostics = self.diagnostics
+    let outputs = stage.outputPaths
     startThread {
       while true {
         let job = shared.monitor.locked { () -> (Int, InputItem)? in
@@ -147,7 +188,8 @@ public struct FilterDriver {
           return shared.queue.removeFirst()
         }
         guard let (sequence, item) = job else { return }
-        let outcome = Self.perform(item, stage: stage, diagnostics: diagnostics)
+        let outcome = Self.perform(item, sequence: sequence, stage: stage, diagnostics: diagnostics)
+        outputs?.finish(sequence, wrote: outcome?.records.contains { !$0.isTerminal } ?? false)
         shared.monitor.locked {
           shared.busy -= 1
           if let outcome { shared.results[sequence] = outcome }
@@ -158,9 +200,9 @@ public struct FilterDriver {
   }
 
   /// Runs the stage on one item; nil when a stop abandoned it.
-  private static func perform(_ item: InputItem, stage: some Stage, diagnostics: Diagnostics)
-    -> Outcome?
-  {
+  private static func perform(
+    _ item: InputItem, sequence: Int, stage: some Stage, diagnostics: Diagnostics
+  ) -> Outcome? {
     switch item {
     case .passThrough(let record, _):
       return Outcome(records: [record], failures: [])
@@ -169,7 +211,7 @@ public struct FilterDriver {
       return Outcome(records: [record], failures: [(message, line, record.path)])
     case .work(let record, let line):
       var outcome = Outcome(records: [], failures: [])
-      let context = StageContext(line: line, diagnostics: diagnostics)
+      let context = StageContext(line: line, diagnostics: diagnostics, sequence: sequence)
       do {
         try stage.process(record, context: context) { output in
           if let info = output.errorInfo {

@@ -21,9 +21,14 @@ struct InputSource {
   private var pendingArguments: [RawPath]
   private var walker: DirectoryWalker?
   private var walkLine: Int?
+  private let skipping: RawPath?
+  private var walkedFolders: [RawPath] = []
 
-  init(options: DriverOptions) {
+  /// Input as `options` say; walks leave out the folder `skipping` (the output folder) when
+  /// they meet it below the folder they walk.
+  init(options: DriverOptions, skipping: RawPath? = nil) {
     self.options = options
+    self.skipping = skipping
     self.pendingArguments = options.arguments.reversed()
     if options.arguments.isEmpty {
       var reader = LineReader(
@@ -74,11 +79,19 @@ struct InputSource {
     }
   }
 
+  /// The folders whose walks started since the last call.
+  mutating func takeWalkedFolders() -> [RawPath] {
+    defer { walkedFolders.removeAll() }
+    return walkedFolders
+  }
+
   /// A file path becomes a record; a folder path starts a walk.
   private mutating func start(path: RawPath, line: Int?) -> InputItem? {
     if FileSystem.isDirectory(path) {
       walker = DirectoryWalker(
-        root: path, extensions: options.extensions, includeHidden: options.includeHidden)
+        root: path, extensions: options.extensions, includeHidden: options.includeHidden,
+        skipping: skipping)
+      walkedFolders.append(path)
       walkLine = line
       return nil
     }

@@ -6,10 +6,14 @@ public struct StageContext: Sendable {
   public var line: Int?
   /// Where errors and warnings go.
   public var diagnostics: Diagnostics
+  /// The record's position in the input, counted from 0, when a driver runs the stage; output
+  /// claims are decided in this order (see `OutputPaths`).
+  public var sequence: Int?
 
-  public init(line: Int?, diagnostics: Diagnostics) {
+  public init(line: Int?, diagnostics: Diagnostics, sequence: Int? = nil) {
     self.line = line
     self.diagnostics = diagnostics
+    self.sequence = sequence
   }
 
   /// Throws `CancellationError` once a stop was asked for; call it between blocks of audio.
@@ -31,14 +35,15 @@ public protocol Stage: Sendable {
   func process(_ record: Record, context: StageContext, emit: (Record) -> Void) throws(
     CancellationError)
 
-  /// Looks at each record once, in input order, on one thread, before any worker sees it.
+  /// The output paths of a stage that writes files below an output folder; nil (the default)
+  /// for one that writes none.
   ///
-  /// Returns a failed record to stop the input there (the driver reports and writes it), or
-  /// nil to go on. atk-convert uses it to catch two inputs mapping to one output in input
-  /// order, whatever `--jobs` is. The default does nothing.
-  func admit(_ record: Record) -> Record?
+  /// The driver notes the run's inputs in it and admits each record in input order; the stage
+  /// claims each output name through it before writing, so two inputs mapping to one output
+  /// fail the same way whatever `--jobs` is.
+  var outputPaths: OutputPaths? { get }
 }
 
 extension Stage {
-  public func admit(_ record: Record) -> Record? { nil }
+  public var outputPaths: OutputPaths? { nil }
 }

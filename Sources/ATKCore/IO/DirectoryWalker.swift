@@ -7,7 +7,8 @@ import ATKRecords
 /// into the same folder, so a link loop ends the walk with a report instead of a hang.
 ///
 /// Memory holds one sorted listing per level of depth. Entries whose names start with `.` are
-/// skipped unless `includeHidden` (atk's own temporary files start with `.`).
+/// skipped unless `includeHidden` (atk's own temporary files start with `.`). A tool's output
+/// folder met below the root is skipped too (`skipping`), so outputs are never taken as inputs.
 public struct DirectoryWalker: IteratorProtocol, Sequence {
   /// What the walk found.
   public enum Entry: Sendable {
@@ -32,14 +33,20 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
 
   private let extensions: Set<String>?
   private let includeHidden: Bool
+  private let skipping: RawPath?
   private var stack: [Level] = []
   private var visited: Set<FolderID> = []
   private var rootPending: RawPath?
 
-  /// A walk of `root`; `extensions` (lowercase, no dot) limits which files are returned.
-  public init(root: RawPath, extensions: Set<String>?, includeHidden: Bool = false) {
+  /// A walk of `root`; `extensions` (lowercase, no dot) limits which files are returned, and
+  /// the folder `skipping` is left out when met below `root`.
+  public init(
+    root: RawPath, extensions: Set<String>?, includeHidden: Bool = false,
+    skipping: RawPath? = nil
+  ) {
     self.extensions = extensions
     self.includeHidden = includeHidden
+    self.skipping = skipping
     self.rootPending = root
   }
 
@@ -84,6 +91,7 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
       }
       switch info.st_mode & S_IFMT {
       case S_IFDIR:
+        if isSkipped(info) { continue }
         if let problem = enter(path: path, relpath: relpath, info: info) { return problem }
       case S_IFREG:
         if let extensions, !extensions.contains(name.fileExtension) { continue }
@@ -93,6 +101,14 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
       }
     }
     return nil
+  }
+
+  /// Whether `info` is the folder to leave out (looked up each time: it may be made during the
+  /// walk).
+  private func isSkipped(_ info: stat) -> Bool {
+    var other = stat()
+    guard let skipping, skipping.withCString({ stat($0, &other) }) == 0 else { return false }
+    return other.st_dev == info.st_dev && other.st_ino == info.st_ino
   }
 
   /// Lists a folder and pushes it; returns a problem if it cannot be listed.

@@ -30,6 +30,44 @@ public enum FileSystem {
     }
   }
 
+  /// The first of `folder` and its parents, from the top, that exists and is not a folder
+  /// (following links); nil when there is none.
+  public static func fileInTheWay(of folder: RawPath) -> RawPath? {
+    var chain = [folder]
+    while let last = chain.last, last.parent != last, last.parent != RawPath(".") {
+      chain.append(last.parent)
+    }
+    for path in chain.reversed() {
+      var info = stat()
+      if path.withCString({ stat($0, &info) }) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
+        return path
+      }
+    }
+    return nil
+  }
+
+  /// What kind of file a mode says, for messages: `a FIFO`, `a character device`, ...
+  public static func kindName(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFREG: "a regular file"
+    case S_IFDIR: "a folder"
+    case S_IFLNK: "a symbolic link"
+    case S_IFIFO: "a FIFO"
+    case S_IFCHR: "a character device"
+    case S_IFBLK: "a block device"
+    case S_IFSOCK: "a socket"
+    default: "a special file"
+    }
+  }
+
+  /// Whether `path` lies below /proc or /sys (links resolved), whose files report 0 bytes.
+  public static func isKernelFile(_ path: RawPath) -> Bool {
+    guard let resolved = path.withCString({ realpath($0, nil) }) else { return false }
+    defer { free(resolved) }
+    let text = String(cString: resolved)
+    return ["/proc", "/sys"].contains { text == $0 || text.hasPrefix($0 + "/") }
+  }
+
   /// Removes a file, ignoring errors.
   public static func remove(_ path: RawPath) {
     _ = path.withCString { unlink($0) }

@@ -1,5 +1,4 @@
 import ATKRecords
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -11,9 +10,10 @@ import Synchronization
 /// format's extension. An input that already is what was asked for (same format, encoding,
 /// rate and channels, and no different lossy setting) is copied byte for byte instead of being
 /// re-encoded; its record says `"reencoded": false`. Integer PCM and FLAC go to WAV and FLAC
-/// through integers (`sf_readf_int`), so lossless conversions are bit-exact. Two inputs of one
-/// run that map to the same output are caught in input order by `admit`: the later one fails
-/// with `output_collision`.
+/// through integers (`sf_readf_int`), so lossless conversions are bit-exact. Output names are
+/// claimed through `OutputPaths`: two inputs of one run that map to the same output are caught
+/// in input order (the later one fails with `output_collision`), and sources, read-only files
+/// and links are never written through.
 public struct ConvertStage: Stage {
   /// What to write.
   public struct Options: Sendable {
@@ -35,6 +35,8 @@ public struct ConvertStage: Stage {
     public var sampleEncoding: EncoderSettings.SampleEncoding?
     /// Re-encode even an input that already matches.
     public var force = false
+    /// Replace files at output names that the user may not write (`--overwrite`).
+    public var overwrite = false
     /// `fsync(2)` each output before renaming it into place.
     public var sync = false
 
@@ -89,23 +91,15 @@ public struct ConvertStage: Stage {
   static let blockFrames = 8192
 
   public let options: Options
-  private let claims = Claims()
+  private let paths: OutputPaths
 
   /// A stage writing outputs as `options` says.
-  public init(options: Options) { self.options = options }
-
-  /// Claims the input's output path, in input order; a path already claimed by an earlier
-  /// input of this run makes this one fail with `output_collision`.
-  public func admit(_ record: Record) -> Record? {
-    guard let path = record.path, let target = outputLocation(for: record, path: path) else {
-      return nil
-    }
-    guard let earlier = claims.claim(target.path, for: path) else { return nil }
-    return record.failed(
-      code: "output_collision",
-      message: "output '\(target.path.display)' is already written from '\(earlier.display)' "
-        + "earlier in this run", step: "convert")
+  public init(options: Options) {
+    self.options = options
+    self.paths = OutputPaths(root: options.outputDirectory, overwrite: options.overwrite)
   }
+
+  public var outputPaths: OutputPaths? { paths }
 
   public func process(_ record: Record, context: StageContext, emit: (Record) -> Void)
     throws(CancellationError)
@@ -114,17 +108,15 @@ public struct ConvertStage: Stage {
       emit(record.failed(code: "bad_record", message: "record has no 'path'", step: "convert"))
       return
     }
-    guard let target = outputLocation(for: record, path: path) else {
-      emit(
-        record.failed(
-          code: "bad_record", message: "relpath leaves the output folder (it holds '..')",
-          step: "convert"))
+    let target: (relpath: RawPath, path: RawPath)
+    do { target = try outputLocation(for: record, path: path) } catch {
+      emit(record.failed(code: error.code, message: error.description, step: "convert"))
       return
     }
     var output = record
     if output.origin == nil { output.origin = path }
     do {
-      let result = try convert(path, to: target.path, context: context)
+      let result = try convert(path, to: target, context: context)
       output.path = target.path
       output[Record.Key.source] = path.json
       output.relpath = target.relpath
@@ -149,17 +141,13 @@ public struct ConvertStage: Stage {
     }
   }
 
-  /// The output's relpath and path for an input, or nil when its relpath climbs out with `..`.
-  func outputLocation(for record: Record, path: RawPath) -> (relpath: RawPath, path: RawPath)? {
-    let relpath = record.relpath ?? path.lastComponent
-    var parts: [[UInt8]] = []
-    for component in relpath.bytes.split(separator: UInt8(ascii: "/")) {
-      if component.elementsEqual([UInt8(ascii: ".")]) { continue }
-      if component.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) { return nil }
-      parts.append(Array(component))
-    }
-    if parts.isEmpty { parts = [path.lastComponent.bytes] }
-    let clean = RawPath(bytes: Array(parts.joined(separator: [UInt8(ascii: "/")])))
+  /// The output's relpath and path for an input.
+  ///
+  /// - Throws: `OutputError.badRelpath` when its relpath climbs out with `..` or names no file.
+  func outputLocation(for record: Record, path: RawPath) throws(OutputError)
+    -> (relpath: RawPath, path: RawPath)
+  {
+    let clean = try OutputPaths.relativePath(of: record, path: path)
     let outRelpath = clean.replacingExtension(with: options.format.fileExtension)
     return (outRelpath, options.outputDirectory.appending(outRelpath))
   }
@@ -172,7 +160,13 @@ public struct ConvertStage: Stage {
     case failed(code: String, message: String)
 
     init(_ error: SoundFileError) { self = .failed(code: error.code, message: error.description) }
-    init(_ error: OutputError) { self = .failed(code: error.code, message: error.description) }
+    init(_ error: OutputError) {
+      if case .interrupted = error {
+        self = .cancelled
+      } else {
+        self = .failed(code: error.code, message: error.description)
+      }
+    }
     init(_ error: ResamplerError) {
       self = .failed(code: "cannot_write", message: error.description)
     }
@@ -197,15 +191,16 @@ public struct ConvertStage: Stage {
     var bits: Int?
   }
 
-  private func convert(_ path: RawPath, to finalPath: RawPath, context: StageContext)
-    throws(Failure) -> Result
-  {
+  private func convert(
+    _ path: RawPath, to target: (relpath: RawPath, path: RawPath), context: StageContext
+  ) throws(Failure) -> Result {
+    let finalPath = target.path
     let file: SoundFile
     do { file = try SoundFile.open(reading: path) } catch { throw Failure(error) }
-    if Self.isSameFile(path, finalPath) {
-      throw .failed(
-        code: "output_collision",
-        message: "the output '\(finalPath.display)' is the input itself; choose another -o folder")
+    do {
+      try paths.claim(target.relpath, files: [target.relpath], input: path, context: context)
+    } catch {
+      throw Failure(error)
     }
     let source = Source(
       container: AudioFormat.containerName(file.format),
@@ -333,27 +328,5 @@ public struct ConvertStage: Stage {
   /// The tags an output format holds (WAV has no license; every other output holds them all).
   static func tagsHeld(by format: AudioFormat, of tags: [String: String]) -> [String: String] {
     format == .wav || format == .mp3 ? tags.filter { $0.key != "license" } : tags
-  }
-
-  private static func isSameFile(_ a: RawPath, _ b: RawPath) -> Bool {
-    guard case .success(let x) = FileSystem.status(a), case .success(let y) = FileSystem.status(b)
-    else { return false }
-    return x.st_dev == y.st_dev && x.st_ino == y.st_ino
-  }
-}
-
-extension ConvertStage {
-  /// The output paths claimed so far in a run, and by which input.
-  private final class Claims: Sendable {
-    private let paths = Mutex<[RawPath: RawPath]>([:])
-
-    /// Claims `output` for `input`; returns the earlier input when another one holds it.
-    func claim(_ output: RawPath, for input: RawPath) -> RawPath? {
-      paths.withLock { paths in
-        if let earlier = paths[output] { return earlier }
-        paths[output] = input
-        return nil
-      }
-    }
   }
 }

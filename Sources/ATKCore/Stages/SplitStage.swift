@@ -1,6 +1,5 @@
 import ATKRecords
 import CSndFile
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -20,7 +19,10 @@ import Synchronization
 ///
 /// A failed or interrupted input leaves no segment behind: the segments of that input already
 /// renamed into place are removed again, so the output folder never holds a partial set that
-/// looks whole. (A re-run writes the same names.)
+/// looks whole. (A re-run writes the same names.) The series of names is claimed through
+/// `OutputPaths` before the first segment is written, so two inputs of one run that map to the
+/// same names are caught in input order, and no segment replaces a source, a read-only file or
+/// writes through a link.
 public struct SplitStage: Stage {
   /// What to cut and where to put it.
   public struct Options: Sendable {
@@ -32,15 +34,22 @@ public struct SplitStage: Stage {
     public var minLastSeconds: Double = 0
     /// The output format; nil follows the input.
     public var format: AudioFormat?
+    /// Replace files at output names that the user may not write (`--overwrite`).
+    public var overwrite = false
 
     /// Options cutting every `seconds` seconds.
     public init(seconds: Double) { self.seconds = seconds }
   }
 
   public let options: Options
-  private let claims = OutputClaims()
+  private let paths: OutputPaths
 
-  public init(options: Options) { self.options = options }
+  public init(options: Options) {
+    self.options = options
+    self.paths = OutputPaths(root: options.outputDirectory, overwrite: options.overwrite)
+  }
+
+  public var outputPaths: OutputPaths? { paths }
 
   public func process(_ record: Record, context: StageContext, emit: (Record) -> Void)
     throws(CancellationError)
@@ -56,6 +65,7 @@ public struct SplitStage: Stage {
     } catch let error as SoundFileError {
       emit(record.failed(code: error.code, message: error.description, step: "split"))
     } catch let error as OutputError {
+      if case .interrupted = error { throw CancellationError() }
       emit(record.failed(code: error.code, message: error.description, step: "split"))
     } catch let error as SplitError {
       emit(record.failed(code: error.code, message: error.description, step: "split"))
@@ -94,13 +104,17 @@ public struct SplitStage: Stage {
     }
 
     let settings = encoderSettings(for: probe, record: record, path: path)
-    let relpath = record.relpath ?? path.lastComponent
-    let relativeFolder = try Self.safeFolder(relpath.parent, relpath: relpath)
+    let relpath = try OutputPaths.relativePath(of: record, path: path)
+    let relativeFolder = OutputPaths.folder(of: relpath)
     let folder = options.outputDirectory.appending(relativeFolder)
     let prefix = relpath.stem.bytes + Array("_segment_".utf8)
     let suffix = Array(".\(settings.format.fileExtension)".utf8)
-    try claims.claim(
-      folder.appending(RawPath(bytes: prefix + Array("NNN".utf8) + suffix)), by: path)
+    let names = (0..<plan.count).map {
+      relativeFolder.appending(RawPath(bytes: prefix + Array(plan.number(of: $0).utf8) + suffix))
+    }
+    try paths.claim(
+      relativeFolder.appending(RawPath(bytes: prefix + Array("NNN".utf8) + suffix)), files: names,
+      input: path, context: context)
 
     let copier = SegmentCopier(
       file: file, declaredFrames: total, path: path, settings: settings, context: context)
@@ -218,21 +232,6 @@ public struct SplitStage: Stage {
     }!
   }
 
-  /// `folder` without `.` components and leading slashes, so outputs stay below the output
-  /// folder.
-  ///
-  /// - Throws: `SplitError.relpathLeavesFolder` when it holds a `..` component.
-  private static func safeFolder(_ folder: RawPath, relpath: RawPath) throws(SplitError) -> RawPath
-  {
-    let parts = folder.bytes.split(separator: UInt8(ascii: "/")).filter {
-      !$0.elementsEqual(".".utf8)
-    }
-    if parts.contains(where: { $0.elementsEqual("..".utf8) }) {
-      throw .relpathLeavesFolder(relpath)
-    }
-    return RawPath(bytes: Array(parts.joined(separator: [UInt8(ascii: "/")])))
-  }
-
   /// A number of seconds without trailing zeros: `30`, `0.5`, `1.234567`.
   private static func text(_ seconds: Double) -> String {
     seconds == seconds.rounded() && abs(seconds) < 1e15
@@ -246,10 +245,6 @@ enum SplitError: Error, CustomStringConvertible {
   case truncated(decoded: Int64, declared: Int64, reason: String)
   /// The segment length rounds to no frames at this sample rate.
   case segmentTooShort(Double, sampleRate: Int)
-  /// Another input of this run writes the same output names.
-  case collision(output: RawPath, other: RawPath)
-  /// The record's `relpath` leads out of the output folder.
-  case relpathLeavesFolder(RawPath)
   /// The sample data could not be read (byte-copy path).
   case cannotRead(reason: String)
   /// An output could not be written (byte-copy path).
@@ -262,10 +257,6 @@ enum SplitError: Error, CustomStringConvertible {
         + (reason.isEmpty ? "" : " (\(reason))")
     case .segmentTooShort(let seconds, let rate):
       "a segment of \(seconds) s is shorter than one frame at \(rate) Hz"
-    case .collision(let output, let other):
-      "outputs '\(output.display)' are already written from '\(other.display)' in this run"
-    case .relpathLeavesFolder(let relpath):
-      "relpath '\(relpath.display)' leads out of the output folder"
     case .cannotRead(let reason): "cannot read: \(reason)"
     case .cannotWrite(let path, let reason): "cannot write '\(path.display)': \(reason)"
     }
@@ -276,28 +267,8 @@ enum SplitError: Error, CustomStringConvertible {
     switch self {
     case .truncated: "truncated"
     case .segmentTooShort: "bad_option"
-    case .collision: "output_collision"
-    case .relpathLeavesFolder: "bad_record"
     case .cannotRead: "read_error"
     case .cannotWrite: "cannot_write"
     }
-  }
-}
-
-/// The output name series claimed in this run, so two inputs never write the same names
-/// (`take.wav` and `take.aiff` both become `take_segment_NNN.wav`).
-private final class OutputClaims: Sendable {
-  private let owners = Mutex<[RawPath: RawPath]>([:])
-
-  /// Claims the series `prefix…suffix` for `source`.
-  ///
-  /// - Throws: `SplitError.collision` when another source claimed it first.
-  func claim(_ series: RawPath, by source: RawPath) throws(SplitError) {
-    let owner = owners.withLock { owners -> RawPath in
-      if let owner = owners[series] { return owner }
-      owners[series] = source
-      return source
-    }
-    if owner != source { throw .collision(output: series, other: owner) }
   }
 }
