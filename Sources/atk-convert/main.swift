@@ -34,6 +34,8 @@ struct ATKConvert: ParsableCommand {
   @Option(help: ArgumentHelp("wav: 16, 24, 32 or 32f (float); flac: 16 or 24.", valueName: "bits"))
   var bits: String?
   @Flag(help: "Re-encode even inputs that already match.") var force = false
+  @Flag(help: "Write what decodes of an input cut short, instead of failing it as truncated.")
+  var allowTruncated = false
   @Flag(help: "Flush each output to disk (fsync) before renaming it into place.") var sync = false
   @OptionGroup var common: CommonOptions
 
@@ -57,6 +59,7 @@ struct ATKConvert: ParsableCommand {
     options.channels = channels
     options.sampleEncoding = bits.flatMap { EncoderSettings.SampleEncoding(rawValue: $0) }
     options.force = force
+    options.allowTruncated = allowTruncated
     options.sync = sync
     return options
   }
