@@ -13,9 +13,6 @@ struct MD5 {
   private var pending: [UInt8] = []
   private var length: UInt64 = 0
 
-  /// The per-step shift amounts, four per round.
-  private static let shifts: [UInt32] = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21]
-
   /// ⌊|sin(i + 1)| × 2³²⌋ for i in 0..<64.
   private static let constants: [UInt32] = (0..<64).map {
     UInt32(truncatingIfNeeded: Int64((abs(sin(Double($0 + 1))) * 4_294_967_296).rounded(.down)))
@@ -62,32 +59,43 @@ struct MD5 {
 
   /// Runs the 64 steps over one 64-byte block.
   private mutating func compress(_ block: UnsafeRawPointer) {
-    func word(_ g: Int) -> UInt32 {
-      UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 4 * g, as: UInt32.self))
-    }
-    var (a, b, c, d) = state
-    for i in 0..<64 {
-      let f: UInt32
-      let g: Int
-      switch i >> 4 {
-      case 0:
-        f = (b & c) | (~b & d)
-        g = i
-      case 1:
-        f = (d & b) | (~d & c)
-        g = (5 &* i &+ 1) & 15
-      case 2:
-        f = b ^ c ^ d
-        g = (3 &* i &+ 5) & 15
-      default:
-        f = c ^ (b | ~d)
-        g = (7 &* i) & 15
+    Self.constants.withUnsafeBufferPointer { k in
+      func word(_ g: Int) -> UInt32 {
+        UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 4 &* g, as: UInt32.self))
       }
-      let shift = Self.shifts[(i >> 4) << 2 | i & 3]
-      let sum = a &+ f &+ Self.constants[i] &+ word(g)
-      (a, d, c) = (d, c, b)
-      b = b &+ (sum << shift | sum >> (32 - shift))
+      var (a, b, c, d) = state
+      /// One step: add the round's function of b, c, d, a constant and a word to a, rotate,
+      /// add b, and turn the four words round.
+      func step(_ f: UInt32, _ g: Int, _ i: Int, _ shift: UInt32) {
+        let sum = a &+ f &+ k[i] &+ word(g)
+        (a, d, c) = (d, c, b)
+        b = b &+ (sum << shift | sum >> (32 &- shift))
+      }
+      for i in stride(from: 0, to: 16, by: 4) {
+        step((b & c) | (~b & d), i, i, 7)
+        step((b & c) | (~b & d), i &+ 1, i &+ 1, 12)
+        step((b & c) | (~b & d), i &+ 2, i &+ 2, 17)
+        step((b & c) | (~b & d), i &+ 3, i &+ 3, 22)
+      }
+      for i in stride(from: 16, to: 32, by: 4) {
+        step((d & b) | (~d & c), (5 &* i &+ 1) & 15, i, 5)
+        step((d & b) | (~d & c), (5 &* i &+ 6) & 15, i &+ 1, 9)
+        step((d & b) | (~d & c), (5 &* i &+ 11) & 15, i &+ 2, 14)
+        step((d & b) | (~d & c), (5 &* i &+ 16) & 15, i &+ 3, 20)
+      }
+      for i in stride(from: 32, to: 48, by: 4) {
+        step(b ^ c ^ d, (3 &* i &+ 5) & 15, i, 4)
+        step(b ^ c ^ d, (3 &* i &+ 8) & 15, i &+ 1, 11)
+        step(b ^ c ^ d, (3 &* i &+ 11) & 15, i &+ 2, 16)
+        step(b ^ c ^ d, (3 &* i &+ 14) & 15, i &+ 3, 23)
+      }
+      for i in stride(from: 48, to: 64, by: 4) {
+        step(c ^ (b | ~d), (7 &* i) & 15, i, 6)
+        step(c ^ (b | ~d), (7 &* i &+ 7) & 15, i &+ 1, 10)
+        step(c ^ (b | ~d), (7 &* i &+ 14) & 15, i &+ 2, 15)
+        step(c ^ (b | ~d), (7 &* i &+ 21) & 15, i &+ 3, 21)
+      }
+      state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
     }
-    state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
   }
 }
