@@ -172,6 +172,25 @@ import Testing
     #expect(whole.records.first?["declared_frames"] == nil)
   }
 
+  @Test func numbersInRecordsAreNotTrustedOverTheFile() throws {
+    // Tools read lengths and rates from the file itself; absurd values in a record change
+    // nothing (atk-split takes an MP3's bit rate from the record, clamped to MPEG's).
+    let mp3 = dir.file("made/source.mp3")
+    _ = try encoded("mp3")
+    let scanned = try #require(try runTool("atk-scan", [mp3]).records.first?["frames"]?.intValue)
+    let input =
+      #"{"path":"\#(mp3)","frames":9223372036854775807,"sample_rate":-1,"channels":0,"#
+      + #""duration":1e308,"bitrate":9223372036854775807,"bytes":-5}"# + "\n"
+    let split = try runTool("atk-split", ["0.5", "-o", dir.file("split")], stdin: input)
+    expectNoCrash(split, "split")
+    #expect(split.status == 0, "\(split.stderr)")
+    #expect(split.records.count == 4)
+    #expect(split.records.allSatisfy { $0["sample_rate"]?.intValue == 8000 })
+    let toWAV = try runTool("atk-convert", ["wav", "-o", dir.file("wav")], stdin: input)
+    #expect(toWAV.status == 0, "\(toWAV.stderr)")
+    #expect(toWAV.records.first?["frames"]?.intValue == scanned)
+  }
+
   @Test func flacWithoutATotalIsCountedByDecoding() throws {
     var bytes = try encoded("flac")
     // STREAMINFO's 36-bit total sample count: 0 means unknown (a FLAC written to a pipe).
