@@ -81,12 +81,13 @@ extension Record {
     public static let dropped = "dropped"
     public static let encoderDelay = "encoder_delay"
     public static let encoderPadding = "encoder_padding"
+    public static let declaredFrames = "declared_frames"
 
     /// Every key above, for the check against the manual page.
     public static let all: [String] = [
       path, origin, relpath, source, format, encoding, sampleRate, channels, frames, duration,
       bytes, bitrate, tags, status, error, step, segment, part, reencoded, dropped, encoderDelay,
-      encoderPadding,
+      encoderPadding, declaredFrames,
     ]
   }
 

@@ -39,6 +39,8 @@ struct ATKConvert: ParsableCommand {
   @Flag(help: "Re-encode even inputs that already match.") var force = false
   @Flag(help: "Replace files at output names that are read-only or belong to another user.")
   var overwrite = false
+  @Flag(help: "Write what decodes of an input cut short, instead of failing it as truncated.")
+  var allowTruncated = false
   @Flag(help: "Flush each output to disk (fsync) before renaming it into place.") var sync = false
   @OptionGroup var common: CommonOptions
 
@@ -65,6 +67,7 @@ struct ATKConvert: ParsableCommand {
     options.sampleEncoding = bits.flatMap { EncoderSettings.SampleEncoding(rawValue: $0) }
     options.force = force
     options.overwrite = overwrite
+    options.allowTruncated = allowTruncated
     options.sync = sync
     return options
   }

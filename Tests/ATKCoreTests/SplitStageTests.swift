@@ -11,27 +11,62 @@ import Testing
   let dir: TemporaryDirectory
   init() throws { dir = try TemporaryDirectory() }
 
-  @Test func planCountsAndBounds() {
-    let ten = SegmentPlan(total: 80_000, length: 8_000)
+  @Test func planCountsAndBounds() throws {
+    let ten = try #require(SegmentPlan(total: 80_000, length: 8_000))
     #expect(ten.count == 10)
     #expect(ten.frames(of: 9) == 72_000..<80_000)
-    let four = SegmentPlan(total: 80_000, length: 24_000)
+    let four = try #require(SegmentPlan(total: 80_000, length: 24_000))
     #expect(four.count == 4)
     #expect(four.frames(of: 3) == 72_000..<80_000)
-    let merged = SegmentPlan(total: 80_000, length: 24_000, minLast: 12_000)
+    let merged = try #require(SegmentPlan(total: 80_000, length: 24_000, minLast: 12_000))
     #expect(merged.count == 3)
     #expect(merged.frames(of: 2) == 48_000..<80_000)
-    #expect(SegmentPlan(total: 80_000, length: 24_000, minLast: 8_000).count == 4)
-    #expect(SegmentPlan(total: 5, length: 10, minLast: 100).frames(of: 0) == 0..<5)
-    #expect(SegmentPlan(total: 0, length: 10).count == 1)
-    #expect(SegmentPlan(total: 0, length: 10).frames(of: 0) == 0..<0)
+    #expect(SegmentPlan(total: 80_000, length: 24_000, minLast: 8_000)?.count == 4)
+    #expect(SegmentPlan(total: 5, length: 10, minLast: 100)?.frames(of: 0) == 0..<5)
+    #expect(SegmentPlan(total: 0, length: 10)?.count == 1)
+    #expect(SegmentPlan(total: 0, length: 10)?.frames(of: 0) == 0..<0)
+  }
+
+  @Test func planRefusesWhatItCannotCount() throws {
+    #expect(SegmentPlan(total: .max, length: 8_000) == nil)
+    #expect(SegmentPlan(total: 80_000, length: .max) == nil)
+    #expect(SegmentPlan(total: 80_000, length: 8_000, minLast: .max) == nil)
+    #expect(SegmentPlan(total: -1, length: 8_000) == nil)
+    #expect(SegmentPlan(total: 80_000, length: 0) == nil)
+    #expect(SegmentPlan(total: 80_000, length: 8_000, minLast: -1) == nil)
+    let longest = try #require(SegmentPlan(total: FrameCount.limit, length: 1, minLast: 2))
+    #expect(longest.count == Int(FrameCount.limit - 1))
+    #expect(longest.frames(of: longest.count - 1) == (FrameCount.limit - 2)..<FrameCount.limit)
+  }
+
+  @Test func secondsBecomeFramesOnlyWhenTheyFit() {
+    #expect(FrameCount.frames(seconds: 1.5, sampleRate: 8000) == 12_000)
+    #expect(FrameCount.frames(seconds: 0, sampleRate: 8000) == 0)
+    for seconds in [1e18, 1e300, Double(Int64.max), .infinity, -.infinity, .nan, -1] {
+      #expect(FrameCount.frames(seconds: seconds, sampleRate: 44100) == nil, "\(seconds)")
+    }
+    #expect(FrameCount.frames(seconds: 1e9, sampleRate: Int(Int32.max)) == nil)
   }
 
   @Test func numbersArePaddedToTheCount() {
-    #expect(SegmentPlan(total: 999, length: 1).number(of: 0) == "001")
-    #expect(SegmentPlan(total: 1000, length: 1).number(of: 0) == "0001")
-    #expect(SegmentPlan(total: 1000, length: 1).number(of: 999) == "1000")
-    #expect(SegmentPlan(total: 123_456, length: 1).number(of: 41) == "000042")
+    #expect(SegmentPlan(total: 999, length: 1)?.number(of: 0) == "001")
+    #expect(SegmentPlan(total: 1000, length: 1)?.number(of: 0) == "0001")
+    #expect(SegmentPlan(total: 1000, length: 1)?.number(of: 999) == "1000")
+    #expect(SegmentPlan(total: 123_456, length: 1)?.number(of: 41) == "000042")
+  }
+
+  @Test(arguments: [
+    (1e18, 0.0), (1e300, 0), (Double(Int64.max), 0), (.infinity, 0), (.nan, 0),
+    (-1, 0), (1, 1e300), (1, .infinity), (1, .nan), (1, -1),
+  ])
+  func absurdLengthsFailTheRecordInsteadOfTrapping(seconds: Double, minLast: Double) throws {
+    // atk-split's command line refuses these; the stage must not trap if they reach it.
+    let wav = dir.file("a.wav")
+    try TestAudio.writeWAV(wav, frames: 8000)
+    let records = try split(wav, seconds: seconds, minLast: minLast)
+    #expect(records.count == 1)
+    #expect(records.first?.errorInfo?.code == "bad_option", "\(records.first?.jsonLine ?? "")")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
   }
 
   @Test func mp3BitratesSnapToStandardOnes() {
@@ -64,9 +99,12 @@ import Testing
   }
 
   /// Runs the stage on `path` and returns what it emitted.
-  func split(_ path: String, seconds: Double, format: AudioFormat? = nil) throws -> [Record] {
+  func split(_ path: String, seconds: Double, minLast: Double = 0, format: AudioFormat? = nil)
+    throws -> [Record]
+  {
     var options = SplitStage.Options(seconds: seconds)
     options.outputDirectory = RawPath(dir.file("out"))
+    options.minLastSeconds = minLast
     options.format = format
     var records: [Record] = []
     var input = Record(path: RawPath(path))

@@ -34,20 +34,7 @@ import Testing
 
   /// A 16-bit PCM WAV with a LIST/INFO chunk holding title, artist, album and comment.
   func writeTaggedWAV(_ file: String, frames: Int, tags: [(String, String)]) throws {
-    var wav = TestAudio.wav(frames: frames)
-    var info = Array("INFO".utf8)
-    for (id, text) in tags {
-      var value = Array(text.utf8) + [0]
-      if value.count % 2 == 1 { value.append(0) }
-      info += Array(id.utf8)
-      info += withUnsafeBytes(of: UInt32(value.count).littleEndian) { Array($0) }
-      info += value
-    }
-    wav += Array("LIST".utf8) + withUnsafeBytes(of: UInt32(info.count).littleEndian) { Array($0) }
-    wav += info
-    let riffSize = UInt32(wav.count - 8).littleEndian
-    withUnsafeBytes(of: riffSize) { for i in 0..<4 { wav[4 + i] = $0[i] } }
-    try Data(wav).write(to: URL(fileURLWithPath: file))
+    try TestAudio.writeTaggedWAV(file, frames: frames, tags: tags.map { (id: $0.0, text: $0.1) })
   }
 
   // MARK: - Lossless

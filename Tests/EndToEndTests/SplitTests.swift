@@ -199,6 +199,26 @@ import Testing
     #expect(try concatenated(records) == TestAudio.samples(ofWAV: source).samples)
   }
 
+  @Test func recordsCarryTheFilesTagsWhateverTheInputForm() throws {
+    let source = dir.file("tagged.wav")
+    try TestAudio.writeTaggedWAV(
+      source, frames: 8000, tags: [("INAM", "A Title"), ("IART", "Some Artist")])
+    let tags = JSONValue.object(["title": "A Title", "artist": "Some Artist"])
+    let forms: [(String, [String], String)] = [
+      ("argument", [source], ""),
+      ("plain path line", [], source + "\n"),
+      ("record without tags", [], #"{"path":"\#(source)"}"# + "\n"),
+      ("record with stale tags", [], #"{"path":"\#(source)","tags":{"title":"Old"}}"# + "\n"),
+    ]
+    for (index, (form, arguments, input)) in forms.enumerated() {
+      let result = try runTool(
+        "atk-split", ["0.5", "-o", dir.file("out\(index)")] + arguments, stdin: input)
+      #expect(result.status == 0, "\(form): \(result.stderr)")
+      #expect(result.records.count == 2, "\(form)")
+      #expect(result.records.allSatisfy { $0["tags"] == tags }, "\(form): \(result.output)")
+    }
+  }
+
   @Test func aBadJSONLineMidStreamFailsAloneAndTheRestGoesOn() throws {
     let a = dir.file("a.wav")
     let b = dir.file("b.wav")

@@ -30,11 +30,13 @@ public struct AudioFacts: Sendable, Equatable {
     return (Double(frames) / Double(sampleRate) * 1_000_000).rounded() / 1_000_000
   }
 
-  /// The average bit rate of a file of `bytes` bytes holding `frames` at `sampleRate`, in kbit/s.
+  /// The average bit rate of a file of `bytes` bytes holding `frames` at `sampleRate`, in kbit/s;
+  /// nil when there are no frames or the figure is beyond any real bit rate.
   public static func averageBitrate(bytes: Int64, frames: Int64, sampleRate: Int) -> Int? {
     guard frames > 0, sampleRate > 0 else { return nil }
     let seconds = Double(frames) / Double(sampleRate)
-    return Int((Double(bytes) * 8 / seconds / 1000).rounded())
+    let kbps = (Double(bytes) * 8 / seconds / 1000).rounded()
+    return kbps.isFinite && kbps >= 0 && kbps < 1e12 ? Int(kbps) : nil
   }
 
   /// Writes the facts into `record`, replacing earlier values.

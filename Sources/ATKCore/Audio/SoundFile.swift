@@ -85,8 +85,21 @@ public final class SoundFile {
         path: path, code: .truncated,
         reason: "truncated: the header declares more audio data than the file holds")
     }
+    if !file.lengthIsKnown && Int(info.format) & SF_FORMAT_TYPEMASK == SF_FORMAT_OGG
+      && !Self.oggEndsWithLastPage(path: path, size: Int64(status.st_size))
+    {
+      // libsndfile gives SF_COUNT_MAX when it cannot find the last page of an Ogg stream.
+      throw .cannotOpen(
+        path: path, code: .truncated,
+        reason: "truncated: the Ogg stream stops before its last page")
+    }
     return file
   }
+
+  /// Whether the header states the length: false when libsndfile reports `SF_COUNT_MAX` (a
+  /// FLAC whose STREAMINFO leaves the total at 0, as an encoder writing to a pipe does) or
+  /// more than `FrameCount.limit`. Count such a file's frames by decoding it.
+  public var lengthIsKnown: Bool { FrameCount.isPlausible(frames) }
 
   /// Opens an output on `descriptor` for writing (`sf_open_fd` on a duplicate of it); the
   /// descriptor stays open and the caller's, whether this succeeds or fails.
@@ -173,6 +186,14 @@ public final class SoundFile {
       }
     }
     return false
+  }
+
+  /// Whether the Ogg file at `path` ends with a whole page flagged end-of-stream.
+  static func oggEndsWithLastPage(path: RawPath, size: Int64) -> Bool {
+    let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
+    guard fd >= 0 else { return false }
+    defer { Glibc.close(fd) }
+    return oggEndsWithLastPage(fd, size: size)
   }
 
   /// Whether an Ogg file ends with a whole page flagged end-of-stream, as a finished one does.
@@ -378,11 +399,14 @@ public enum SoundFileError: Error, Sendable, CustomStringConvertible {
   case cannotOpen(path: RawPath, code: Code, reason: String)
   case cannotRead(path: RawPath, reason: String)
   case cannotWrite(path: RawPath, reason: String)
+  /// The file opened, but decoding it found damage (`truncated`, `corrupt`).
+  case damaged(path: RawPath, code: Code, reason: String)
 
   public var description: String {
     switch self {
     case .cannotOpen(_, _, let reason): "cannot open: \(reason)"
     case .cannotRead(_, let reason): "cannot read: \(reason)"
+    case .damaged(_, _, let reason): reason
     case .cannotWrite(let path, let reason): "cannot write '\(path.display)': \(reason)"
     }
   }
@@ -390,7 +414,7 @@ public enum SoundFileError: Error, Sendable, CustomStringConvertible {
   /// The `error.code` of a record that failed this way.
   public var code: String {
     switch self {
-    case .cannotOpen(_, let code, _): code.rawValue
+    case .cannotOpen(_, let code, _), .damaged(_, let code, _): code.rawValue
     case .cannotRead: "read_error"
     case .cannotWrite: "cannot_write"
     }

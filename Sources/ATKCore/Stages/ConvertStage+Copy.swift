@@ -7,8 +7,38 @@ import ATKRecords
 extension ConvertStage {
   // MARK: - Copying a matching input
 
+  /// The frames a matching input decodes to, before it is copied byte for byte: a copy passes
+  /// on whatever the file holds, so it is decoded to the end first (an MP3 as a stream, which
+  /// reads past libsndfile's estimate) and a FLAC checked against its MD5 signature. PCM needs
+  /// no decoding: every byte of its data is a sample, and opening it checked that the data is
+  /// all there (the only `wav` that matches is PCM or float).
+  ///
+  /// - Throws: `.failed` with `corrupt` when a FLAC's samples do not match its signature;
+  ///   `.cancelled` on a stop.
+  func framesOfWholeInput(_ file: SoundFile, container: String, path: RawPath) throws(Failure)
+    -> Int64
+  {
+    if container == "wav" { return file.frames }
+    var decoder = file
+    if container == "mp3" {
+      do { decoder = try SoundFile.open(streaming: path) } catch { throw Failure(error) }
+    }
+    let signature = container == "flac" ? FLACSignature.read(path) : nil
+    let decoded = decoder.decodeToEnd(checking: signature) { Cancellation.isRequested }
+    if Cancellation.isRequested { throw .cancelled }
+    if decoded.signatureMatches == false {
+      throw .failed(
+        code: "corrupt",
+        message: "corrupt: the decoded audio does not match the file's MD5 signature")
+    }
+    return decoded.frames
+  }
+
+  /// Copies `file` (holding `frames`, as `framesOfWholeInput` found) byte for byte to
+  /// `finalPath` and returns the facts of the copy.
   func copy(
-    _ file: SoundFile, from path: RawPath, to finalPath: RawPath, context: StageContext
+    _ file: SoundFile, from path: RawPath, to finalPath: RawPath, frames: Int64,
+    context: StageContext
   ) throws(Failure) -> AudioFacts {
     let output: OutputFile
     do { output = try OutputFile(finalPath: finalPath, sync: options.sync) } catch {
@@ -30,17 +60,6 @@ extension ConvertStage {
     do { try output.commit() } catch { throw Failure(error) }
     var status = stat()
     let bytes = fstat(input, &status) == 0 ? Int64(status.st_size) : 0
-    var frames = file.frames
-    if AudioFormat.containerName(file.format) == "mp3"
-      && MP3Header.inspect(path)?.hasLengthTag != true
-    {
-      // Without a Xing tag libsndfile only estimates the length: count the frames instead.
-      if let counted = MP3Header.countSamples(path) {
-        frames = counted
-      } else {
-        frames = try Self.countFrames(path, channels: file.channels)
-      }
-    }
     let lossy = AudioFormat.integerBits(file.format) == nil && !options.format.isLossless
     return AudioFacts(
       format: AudioFormat.containerName(file.format),
@@ -49,21 +68,6 @@ extension ConvertStage {
       bitrate: lossy
         ? AudioFacts.averageBitrate(bytes: bytes, frames: frames, sampleRate: file.sampleRate)
         : nil)
-  }
-
-  /// The frames an MP3 decodes to, read through a stream to the end.
-  static func countFrames(_ path: RawPath, channels: Int) throws(Failure) -> Int64 {
-    let file: SoundFile
-    do { file = try SoundFile.open(streaming: path) } catch { throw Failure(error) }
-    let buffer = UnsafeMutablePointer<Int16>.allocate(capacity: blockFrames * max(1, channels))
-    defer { buffer.deallocate() }
-    var total: Int64 = 0
-    while true {
-      if Cancellation.isRequested { throw .cancelled }
-      let n = file.read(into: buffer, frames: blockFrames)
-      if n <= 0 { return total }
-      total += Int64(n)
-    }
   }
 
   /// Copies a whole file between descriptors: `sendfile(2)` in 8 MiB steps, or read/write

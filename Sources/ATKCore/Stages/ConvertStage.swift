@@ -37,6 +37,9 @@ public struct ConvertStage: Stage {
     public var force = false
     /// Replace files at output names that the user may not write (`--overwrite`).
     public var overwrite = false
+    /// Write what decodes of an input that decodes to fewer frames than it declares (and say
+    /// so), instead of failing it as `truncated`.
+    public var allowTruncated = false
     /// `fsync(2)` each output before renaming it into place.
     public var sync = false
 
@@ -124,6 +127,7 @@ public struct ConvertStage: Stage {
       output[Record.Key.tags] =
         result.tags.isEmpty ? nil : .object(result.tags.mapValues { .string($0) })
       output[Record.Key.reencoded] = .bool(result.reencoded)
+      output[Record.Key.declaredFrames] = result.declaredFrames.map { .int($0) }
       if result.reencoded {
         output[Record.Key.encoderDelay] = result.encoderDelay.map { .int(Int64($0)) }
         output[Record.Key.encoderPadding] = result.encoderPadding.map { .int(Int64($0)) }
@@ -179,6 +183,8 @@ public struct ConvertStage: Stage {
     var reencoded: Bool
     var encoderDelay: Int?
     var encoderPadding: Int?
+    /// The frames the input declares, when fewer were decoded (`allowTruncated`).
+    var declaredFrames: Int64?
   }
 
   /// The source's facts that decide what the output will be.
@@ -208,16 +214,25 @@ public struct ConvertStage: Stage {
       channels: file.channels, bits: AudioFormat.integerBits(file.format))
     let settings = plan(for: source, tags: file.tags, path: path, context: context)
     let heldTags = Self.tagsHeld(by: options.format, of: file.tags)
+    let declared = Self.declaredFrames(file, container: source.container, path: path)
+    var reader = file
     if !options.force && matches(source, settings, path: path) {
-      let facts = try copy(file, from: path, to: finalPath, context: context)
-      context.diagnostics.note(
-        "copied as it is: already \(options.format.rawValue) at \(source.sampleRate) Hz, "
-          + "\(source.channels) ch", line: context.line, path: path)
-      return Result(facts: facts, tags: file.tags, reencoded: false)
+      // A byte copy passes on whatever the file holds, so it must decode whole first.
+      let frames = try framesOfWholeInput(file, container: source.container, path: path)
+      if let declared, frames < declared, options.allowTruncated {
+        // Re-encode what decodes instead, from the start.
+        do { reader = try SoundFile.open(reading: path) } catch { throw Failure(error) }
+      } else {
+        if let declared, frames < declared { throw Self.truncated(frames, of: declared) }
+        let facts = try copy(file, from: path, to: finalPath, frames: frames, context: context)
+        context.diagnostics.note(
+          "copied as it is: already \(options.format.rawValue) at \(source.sampleRate) Hz, "
+            + "\(source.channels) ch", line: context.line, path: path)
+        return Result(facts: facts, tags: file.tags, reencoded: false)
+      }
     }
     // libsndfile stops reading an MP3 without a Xing tag at its estimated length; through a
     // stream it reads to the end (and still trims a LAME-tagged file exactly).
-    var reader = file
     if source.container == "mp3" {
       do { reader = try SoundFile.open(streaming: path) } catch { throw Failure(error) }
     }
@@ -231,10 +246,13 @@ public struct ConvertStage: Stage {
       do { sink = try AudioSinks.open(settings, into: output) } catch { throw Failure(error) }
       openSink = sink
       let framesRead = try encode(reader, source: source, into: sink, settings: settings, context)
-      if reader.frames > 0 && reader.frames < Int64.max / 2 && framesRead < reader.frames {
-        throw Failure.failed(
-          code: "truncated",
-          message: "truncated: \(framesRead) of \(reader.frames) declared frames could be decoded")
+      var shortOf: Int64?
+      if let declared, framesRead < declared {
+        guard options.allowTruncated else { throw Self.truncated(framesRead, of: declared) }
+        context.diagnostics.warning(
+          "truncated: decoded \(framesRead) of \(declared) declared frames; wrote those "
+            + "(--allow-truncated)", line: context.line, path: path)
+        shortOf = declared
       }
       let facts: AudioFacts
       do { facts = try sink.finish() } catch { throw Failure(error) }
@@ -242,13 +260,29 @@ public struct ConvertStage: Stage {
       let mp3 = sink as? Mp3Sink
       return Result(
         facts: facts, tags: heldTags, reencoded: true, encoderDelay: mp3?.encoderDelay,
-        encoderPadding: mp3?.encoderPadding)
+        encoderPadding: mp3?.encoderPadding, declaredFrames: shortOf)
     } catch {
       // Close libsndfile's handle (which may still write a header) before the descriptor goes.
       if openSink != nil { openSink = nil }
       output.abandon()
       throw error
     }
+  }
+
+  /// The frames `file` declares: its header's count, or for an MP3 without a Xing/LAME tag
+  /// (whose length libsndfile only estimates) the count its frame headers give; nil when the
+  /// header does not state the length.
+  static func declaredFrames(_ file: SoundFile, container: String, path: RawPath) -> Int64? {
+    let stated = file.lengthIsKnown ? file.frames : nil
+    guard container == "mp3", MP3Header.inspect(path)?.hasLengthTag != true else { return stated }
+    return MP3Header.countSamples(path) ?? stated
+  }
+
+  /// The failure of an input that decoded to `frames` of the `declared`.
+  static func truncated(_ frames: Int64, of declared: Int64) -> Failure {
+    .failed(
+      code: "truncated",
+      message: "truncated: \(frames) of \(declared) declared frames could be decoded")
   }
 
   /// The encoder settings for a source: the asked-for values, else the source's own.

@@ -8,7 +8,8 @@ import CSndFile
 public struct ScanStage: Stage {
   /// How thoroughly to look.
   public struct Options: Sendable {
-    /// Decode every file to the end, to catch damage past the header (slower).
+    /// Decode every file to the end, to catch damage past the header, and check a FLAC's
+    /// MD5 signature (slower).
     public var verify = false
     public init() {}
   }
@@ -41,6 +42,10 @@ public struct ScanStage: Stage {
   }
 
   /// The file's facts; for compressed files, checks that the last frame can be reached.
+  ///
+  /// A file whose header does not state its length is decoded to count its frames. With
+  /// `verify`, every file is decoded to the end, and a FLAC's samples are checked against the
+  /// MD5 signature in its STREAMINFO.
   private func probe(_ file: SoundFile, path: RawPath) throws(SoundFileError) -> AudioFacts {
     guard case .success(let status) = FileSystem.status(path) else {
       throw .cannotOpen(path: path, code: .unreadable, reason: "file vanished while reading")
@@ -48,24 +53,28 @@ public struct ScanStage: Stage {
     let container = AudioFormat.containerName(file.format)
     let lossless = AudioFormat.integerBits(file.format) != nil
     let isPCMContainer = ["wav", "aiff", "w64", "rf64", "caf", "au"].contains(container)
-    if !isPCMContainer && file.seekable && file.frames == Int64.max {
-      // libsndfile gives SF_COUNT_MAX when it cannot find the end of an Ogg stream on disk.
-      throw .cannotOpen(
-        path: path, code: .truncated, reason: "truncated: the end of the stream cannot be found")
-    }
     // Without a Xing/LAME tag libsndfile only estimates an MP3's length (badly for VBR); the
     // frame headers give the exact count a decoder returns.
     let untaggedMP3 = container == "mp3" && MP3Header.inspect(path)?.hasLengthTag != true
-    let declared = untaggedMP3 ? MP3Header.countSamples(path) ?? file.frames : file.frames
-    var frames = declared
-    if options.verify {
-      // An MP3 is decoded as a stream: libsndfile stops a seekable untagged one early.
+    let stated = file.lengthIsKnown ? file.frames : nil
+    let declared = untaggedMP3 ? MP3Header.countSamples(path) ?? stated : stated
+    var frames = declared ?? 0
+    if options.verify || declared == nil {
+      // Decode to the end: to verify, or to count what the header does not state. An MP3 is
+      // decoded as a stream: libsndfile stops a seekable untagged one early.
       let decoder = container == "mp3" ? try SoundFile.open(streaming: path) : file
-      frames = try decodedFrames(decoder)
-      if frames < declared {
-        throw .cannotOpen(
+      let signature = options.verify && container == "flac" ? FLACSignature.read(path) : nil
+      let decoded = decoder.decodeToEnd(checking: signature)
+      frames = decoded.frames
+      if let declared, frames < declared {
+        throw .damaged(
           path: path, code: .truncated,
           reason: "truncated: \(frames) of \(declared) declared frames could be decoded")
+      }
+      if decoded.signatureMatches == false {
+        throw .damaged(
+          path: path, code: .corrupt,
+          reason: "corrupt: the decoded audio does not match the file's MD5 signature")
       }
     } else if !isPCMContainer && !untaggedMP3 && file.seekable && file.frames > 0 {
       var scratch = [Float](repeating: 0, count: max(1, file.channels))
@@ -88,17 +97,5 @@ public struct ScanStage: Stage {
         ? nil
         : AudioFacts.averageBitrate(
           bytes: Int64(status.st_size), frames: frames, sampleRate: file.sampleRate))
-  }
-
-  private func decodedFrames(_ file: SoundFile) throws(SoundFileError) -> Int64 {
-    let block = 8192
-    var buffer = [Float](repeating: 0, count: block * max(1, file.channels))
-    var total: Int64 = 0
-    while true {
-      let n = buffer.withUnsafeMutableBufferPointer { file.read(into: $0.baseAddress!, frames: block) }
-      if n <= 0 { break }
-      total += Int64(n)
-    }
-    return total
   }
 }

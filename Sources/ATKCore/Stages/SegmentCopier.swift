@@ -38,12 +38,6 @@ final class SegmentCopier {
     return false
   }
 
-  /// Whether the input's frame count is only an estimate (an MP3 without a Xing/LAME tag
-  /// cannot be told apart from one with it, so every MP3 counts).
-  var lengthIsEstimate: Bool {
-    Int(file.format) & SF_FORMAT_TYPEMASK == SF_FORMAT_MPEG
-  }
-
   /// A copier reading `file` (opened from `path`, holding `declaredFrames`) into outputs
   /// encoded as `settings` say.
   init(
@@ -103,15 +97,14 @@ final class SegmentCopier {
 
   /// Writes `frames` into `output` (not yet committed) and returns the facts of the result.
   ///
-  /// - Parameter slack: how many frames the run may come up short at the end of the input
-  ///   before that counts as truncation.
-  /// - Throws: `CancellationError` on a stop; `SplitError`, `SoundFileError` otherwise.
-  func copy(_ frames: Range<Int64>, into output: OutputFile, slack: Int64) throws -> AudioFacts {
+  /// - Throws: `CancellationError` on a stop; `SplitError.truncated` when the input ends
+  ///   before the run does; `SplitError`, `SoundFileError` otherwise.
+  func copy(_ frames: Range<Int64>, into output: OutputFile) throws -> AudioFacts {
     switch mode {
     case .bytes(let layout, let descriptor):
       return try copyBytes(frames, layout: layout, from: descriptor, into: output)
     case .decode:
-      return try decode(frames, into: output, slack: slack)
+      return try decode(frames, into: output)
     }
   }
 
@@ -160,9 +153,7 @@ final class SegmentCopier {
     }
   }
 
-  private func decode(_ frames: Range<Int64>, into output: OutputFile, slack: Int64) throws
-    -> AudioFacts
-  {
+  private func decode(_ frames: Range<Int64>, into output: OutputFile) throws -> AudioFacts {
     precondition(frames.lowerBound == position, "segments must be copied in order")
     let sink = try AudioSinks.open(settings, into: output)
     let integers = sink.prefersIntegers
@@ -175,7 +166,6 @@ final class SegmentCopier {
         ? file.read(into: buffer.assumingMemoryBound(to: Int32.self), frames: want)
         : file.read(into: buffer.assumingMemoryBound(to: Float.self), frames: want)
       if got <= 0 {
-        if remaining <= slack { break }
         let reason = file.lastError
         throw SplitError.truncated(
           decoded: position, declared: declaredFrames, reason: reason == "No Error." ? "" : reason)

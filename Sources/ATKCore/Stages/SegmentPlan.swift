@@ -12,11 +12,14 @@ public struct SegmentPlan: Sendable, Equatable {
   /// How many segments.
   public let count: Int
 
-  /// The plan for `total` frames cut every `length` frames (`length` ≥ 1).
+  /// The plan for `total` frames cut every `length` frames; nil unless `length` is 1 or more
+  /// and every count is within `FrameCount.limit` (so no position can overflow).
   ///
   /// - Parameter minLast: the shortest final piece kept on its own, in frames; 0 keeps any.
-  public init(total: Int64, length: Int64, minLast: Int64 = 0) {
-    precondition(length >= 1 && total >= 0)
+  public init?(total: Int64, length: Int64, minLast: Int64 = 0) {
+    guard length >= 1, FrameCount.isPlausible(length), FrameCount.isPlausible(total),
+      FrameCount.isPlausible(minLast)
+    else { return nil }
     self.total = total
     self.length = length
     var count = max(1, (total + length - 1) / length)

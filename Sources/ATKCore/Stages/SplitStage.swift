@@ -77,9 +77,10 @@ public struct SplitStage: Stage {
   /// Writes every segment of `path` and returns their records; on any error, removes them.
   private func split(_ record: Record, path: RawPath, context: StageContext) throws -> [Record] {
     let probe = try SoundFile.open(reading: path)
+    let isMP3 = AudioFormat.containerName(probe.format) == "mp3"
     var file = probe
     var total = probe.frames
-    if AudioFormat.containerName(probe.format) == "mp3" {
+    if isMP3 {
       // libsndfile stops reading a seekable MP3 without a Xing/LAME tag at the length it
       // estimated (for VBR, far too early): count its frames from the headers and read it as a
       // stream, which also keeps a tagged file's exact (gapless) length.
@@ -90,10 +91,23 @@ public struct SplitStage: Stage {
       file = try SoundFile.open(streaming: path)
     }
     let rate = probe.sampleRate
-    let length = Int64((options.seconds * Double(rate)).rounded())
+    guard let length = FrameCount.frames(seconds: options.seconds, sampleRate: rate) else {
+      throw SplitError.lengthOutOfRange("a segment length", options.seconds, sampleRate: rate)
+    }
     guard length >= 1 else { throw SplitError.segmentTooShort(options.seconds, sampleRate: rate) }
-    let minLast = Int64((options.minLastSeconds * Double(rate)).rounded())
-    let plan = SegmentPlan(total: total, length: length, minLast: minLast)
+    guard let minLast = FrameCount.frames(seconds: options.minLastSeconds, sampleRate: rate) else {
+      throw SplitError.lengthOutOfRange("--min-last", options.minLastSeconds, sampleRate: rate)
+    }
+    if !FrameCount.isPlausible(total) {
+      // The header does not state the length (a FLAC written to a pipe): count the frames by
+      // decoding, then read the file again from the start.
+      total = file.decodeToEnd(shouldStop: { Cancellation.isRequested }).frames
+      try context.checkCancellation()
+      file = isMP3 ? try SoundFile.open(streaming: path) : try SoundFile.open(reading: path)
+    }
+    guard let plan = SegmentPlan(total: total, length: length, minLast: minLast) else {
+      throw SplitError.lengthOutOfRange("a segment length", options.seconds, sampleRate: rate)
+    }
     if total < length {
       let duration = AudioFacts(
         format: "", encoding: "", sampleRate: rate, channels: 1, frames: total, bytes: 0
@@ -118,32 +132,24 @@ public struct SplitStage: Stage {
 
     let copier = SegmentCopier(
       file: file, declaredFrames: total, path: path, settings: settings, context: context)
+    // Records state what the segments hold, whatever the input record said.
+    let tags = ConvertStage.tagsHeld(by: settings.format, of: settings.tags)
     var committed: [RawPath] = []
     var outputs: [Record] = []
     do {
       for index in 0..<plan.count {
         let name = RawPath(bytes: prefix + Array(plan.number(of: index).utf8) + suffix)
         let frames = plan.frames(of: index)
-        // An MP3 without a Xing/LAME tag only estimates its length; allow the last segment to
-        // come up a little short rather than fail the file.
-        let isLast = index == plan.count - 1
-        let slack = isLast && copier.lengthIsEstimate ? max(4608, plan.total / 50) : 0
         let output = try OutputFile(finalPath: folder.appending(name))
         let facts: AudioFacts
         do {
-          facts = try copier.copy(frames, into: output, slack: slack)
+          facts = try copier.copy(frames, into: output)
           try output.commit()
         } catch {
           output.abandon()
           throw error
         }
         committed.append(output.finalPath)
-        if facts.frames < frames.count {
-          context.diagnostics.warning(
-            "decoded \(frames.lowerBound + facts.frames) frames, \(Int64(frames.count) - facts.frames)"
-              + " fewer than the header estimated (no Xing/LAME tag); the last segment is shorter",
-            line: context.line, path: path)
-        }
         var out = record
         out.path = output.finalPath
         out[Record.Key.source] = path.json
@@ -153,6 +159,7 @@ public struct SplitStage: Stage {
         out[Record.Key.encoderPadding] = nil
         out[Record.Key.reencoded] = nil
         facts.apply(to: &out)
+        out[Record.Key.tags] = tags.isEmpty ? nil : .object(tags.mapValues { .string($0) })
         out[Record.Key.status] = "ok"
         out[Record.Key.error] = nil
         out[Record.Key.step] = "split"
@@ -245,6 +252,8 @@ enum SplitError: Error, CustomStringConvertible {
   case truncated(decoded: Int64, declared: Int64, reason: String)
   /// The segment length rounds to no frames at this sample rate.
   case segmentTooShort(Double, sampleRate: Int)
+  /// A length in seconds (named) is not finite, negative, or more frames than atk counts.
+  case lengthOutOfRange(String, Double, sampleRate: Int)
   /// The sample data could not be read (byte-copy path).
   case cannotRead(reason: String)
   /// An output could not be written (byte-copy path).
@@ -257,6 +266,8 @@ enum SplitError: Error, CustomStringConvertible {
         + (reason.isEmpty ? "" : " (\(reason))")
     case .segmentTooShort(let seconds, let rate):
       "a segment of \(seconds) s is shorter than one frame at \(rate) Hz"
+    case .lengthOutOfRange(let what, let seconds, let rate):
+      "\(what) of \(seconds) s is out of range at \(rate) Hz"
     case .cannotRead(let reason): "cannot read: \(reason)"
     case .cannotWrite(let path, let reason): "cannot write '\(path.display)': \(reason)"
     }
@@ -266,7 +277,7 @@ enum SplitError: Error, CustomStringConvertible {
   var code: String {
     switch self {
     case .truncated: "truncated"
-    case .segmentTooShort: "bad_option"
+    case .segmentTooShort, .lengthOutOfRange: "bad_option"
     case .cannotRead: "read_error"
     case .cannotWrite: "cannot_write"
     }
