@@ -31,7 +31,9 @@ enum MP3InfoTag {
   }
 
   /// The bit rates of layer III by bit-rate index (1...14), for MPEG-1 and for MPEG-2 and 2.5.
-  private static let mpeg1Bitrates = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+  private static let mpeg1Bitrates = [
+    32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+  ]
   private static let mpeg2Bitrates = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
 
   /// The smallest bit rate whose frame holds the tag, and its index in the frame header.
@@ -46,7 +48,8 @@ enum MP3InfoTag {
 
   /// The bytes of the tag frame's length for a stream at `sampleRate`.
   static func length(sampleRate: Int, mono: Bool) -> Int {
-    frameLength(bitrate: tagBitrate(sampleRate: sampleRate, mono: mono).kbps, sampleRate: sampleRate)
+    let bitrate = tagBitrate(sampleRate: sampleRate, mono: mono).kbps
+    return frameLength(bitrate: bitrate, sampleRate: sampleRate)
   }
 
   /// What the tag states, as LAME would state it for the same stream.
@@ -90,8 +93,12 @@ enum MP3InfoTag {
       out.replaceSubrange(at..<at + bytes.count, with: bytes)
       at += bytes.count
     }
-    func u32(_ v: Int64) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } }
-    func u16(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
+    func u32(_ v: Int64) -> [UInt8] {
+      (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) }
+    }
+    func u16(_ v: Int) -> [UInt8] {
+      [UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)]
+    }
     put(Array("Info".utf8))
     put(u32(0x0F))  // frames, bytes, seek table and quality present
     put(u32(Int64(c.frames)))
