@@ -25,6 +25,7 @@ public struct FilterDriver {
   /// Runs `stage` to the end of input and returns the exit status.
   public func run(_ stage: some Stage) -> ExitStatus {
     Cancellation.install()
+    StandardStreams.takeOver(tool: options.tool)
     if options.arguments.isEmpty && StandardStreams.inputIsTerminal {
       diagnostics.note("reading records from the terminal; end the input with Ctrl-D")
     }
@@ -173,16 +174,21 @@ public struct FilterDriver {
     case .work(let record, let line):
       var outcome = Outcome(records: [], failures: [])
       let context = StageContext(line: line, diagnostics: diagnostics)
+      let printed: LibraryOutput.Summary?
       do {
-        try stage.process(record, context: context) { output in
-          if let info = output.errorInfo {
-            outcome.failures.append((info.message, line, record.path))
+        // What libsndfile and libmpg123 print meanwhile becomes one warning about this file.
+        printed = try LibraryOutput.collecting { () throws(CancellationError) in
+          try stage.process(record, context: context) { output in
+            if let info = output.errorInfo {
+              outcome.failures.append((info.message, line, record.path))
+            }
+            outcome.records.append(output)
           }
-          outcome.records.append(output)
-        }
+        }.printed
       } catch {
         return nil
       }
+      if let printed { diagnostics.warning(printed.description, line: line, path: record.path) }
       return outcome
     }
   }
