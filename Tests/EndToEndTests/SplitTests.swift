@@ -110,7 +110,9 @@ import Testing
     #expect(result.status == 0, "\(result.stderr)")
     let pieces = result.records.compactMap { $0["frames"]?.intValue }
     #expect(pieces.reduce(0, +) == scanned, "libsndfile alone stops at its estimate")
-    #expect(pieces.count == Int((scanned + 7999) / 8000))
+    // The encoder's delay and padding past the 3 s of audio join the last second rather than
+    // making a fourth segment of their own (issue 6.1).
+    #expect(pieces.count == 3)
   }
 
   @Test func tenSecondsByOneAndByThree() throws {

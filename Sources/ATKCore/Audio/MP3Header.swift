@@ -22,8 +22,8 @@ enum MP3Header {
     var hasLengthTag: Bool
   }
 
-  /// Looks past an ID3v2 tag at the first frame: an `Info` tag means CBR, `Xing` or `VBRI`
-  /// mean VBR; without a tag, the first four frames must share one bit rate to count as CBR.
+  /// Looks past an ID3v2 tag at the first frame: an `Info` tag means CBR (at the bit rate of the
+  /// frame after it), `Xing` or `VBRI` mean VBR; without a tag, the first four frames must share one bit rate to count as CBR.
   /// Nil when no layer III frame is found near the start.
   static func inspect(_ path: RawPath) -> Summary? {
     let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
@@ -50,7 +50,11 @@ enum MP3Header {
       offset + 4 <= bytes.count ? String(decoding: bytes[offset..<offset + 4], as: UTF8.self) : nil
     }
     switch text(at: first + 4 + header.sideInfo) {
-    case "Info": return Summary(constantBitrate: header.bitrate, hasLengthTag: true)
+    case "Info":
+      // The tag frame may use a larger bit rate than the audio (atk's own tag at low rates):
+      // the stream's rate is the next frame's.
+      let next = frame(in: bytes, at: first + header.length)
+      return Summary(constantBitrate: next?.bitrate ?? header.bitrate, hasLengthTag: true)
     case "Xing": return Summary(constantBitrate: nil, hasLengthTag: true)
     default: break
     }

@@ -10,7 +10,10 @@ import CLame
 /// The file is an ID3v2 tag (only when there are tags), then the audio frames. The first frame
 /// is LAME's placeholder, overwritten at the end with the Xing/Info frame and its LAME tag,
 /// which states the exact length and the encoder delay and padding, so decoders that read it
-/// (libsndfile, ffmpeg, lame --decode) give back exactly the frames that went in.
+/// (libsndfile, ffmpeg, lame --decode) give back exactly the frames that went in. At the low
+/// constant bit rates where a frame is too small for that tag, LAME writes none; atk then
+/// reserves the first frame itself and writes the tag at a bit rate that holds it
+/// (`MP3InfoTag`), so every MP3 atk writes decodes to the frames its record states.
 ///
 /// Encoding follows the `lame` command line's defaults (psychoacoustic quality `-q 3`, joint
 /// stereo chosen by LAME): CBR at `settings.bitrate`, or VBR (`vbr_mtrh`) at
@@ -31,6 +34,10 @@ final class Mp3Sink: AudioSink {
   private var written: Int64 = 0
   private var audioStart: Int64 = 0
   private var frames: Int64 = 0
+  /// The tag frame atk writes itself (LAME writes none at this bit rate), or 0.
+  private var ownTagLength = 0
+  /// CRC-16 of the audio frames, for a tag atk writes.
+  private var musicCRC = CRC16()
 
   /// LAME's encoder delay in frames (`lame_get_encoder_delay`).
   private(set) var encoderDelay = 0
@@ -95,6 +102,16 @@ final class Mp3Sink: AudioSink {
       }
     }
     audioStart = Int64(buffered)
+    let mono = lame_get_mode(lame) == MONO
+    if settings.bitrate != nil
+      && !MP3InfoTag.lameWritesTag(
+        bitrate: Int(lame_get_brate(lame)), sampleRate: settings.sampleRate, mono: mono)
+    {
+      // Room for the tag frame, written over these zeros in `finish`.
+      ownTagLength = MP3InfoTag.length(sampleRate: settings.sampleRate, mono: mono)
+      (buffer + buffered).initialize(repeating: 0, count: ownTagLength)
+      buffered += ownTagLength
+    }
   }
 
   deinit {
@@ -195,7 +212,10 @@ final class Mp3Sink: AudioSink {
   }
 
   /// Flushes LAME (`lame_encode_flush`), writes the rest, then puts the Xing/LAME tag frame
-  /// (`lame_get_lametag_frame`) over the placeholder at the start of the audio.
+  /// (`lame_get_lametag_frame`, or atk's own) over the placeholder at the start of the audio.
+  ///
+  /// - Throws: `SoundFileError.cannotWrite` when a write fails, or when the file would have no
+  ///   length tag (it would then decode to more frames than went in).
   func finish() throws(SoundFileError) -> AudioFacts {
     let room = try reserve(frames: 0)
     let result = lame_encode_flush(lame, buffer + buffered, room)
@@ -204,9 +224,14 @@ final class Mp3Sink: AudioSink {
     try drain()
     encoderPadding = Int(lame_get_encoder_padding(lame))
     let size = lame_get_lametag_frame(lame, nil, 0)
-    if size > 0 && size <= bufferCapacity {
+    if ownTagLength > 0 {
+      guard size == 0 else { throw missingTag("LAME wrote a tag frame of its own too") }
+      try writeOwnTag()
+    } else if size > 0 && size <= bufferCapacity {
       let count = lame_get_lametag_frame(lame, buffer, size)
       try positionalWrite(buffer, count: count, at: audioStart)
+    } else {
+      throw missingTag("LAME wrote no length tag")
     }
     let bitrate =
       settings.bitrate.map { _ in Int(lame_get_brate(lame)) }
@@ -216,10 +241,50 @@ final class Mp3Sink: AudioSink {
       channels: settings.channels, frames: frames, bytes: written, bitrate: bitrate)
   }
 
-  /// Writes the buffered bytes to the descriptor (`write(2)`, retrying short writes and EINTR).
+  private func missingTag(_ reason: String) -> SoundFileError {
+    .cannotWrite(
+      path: output.finalPath,
+      reason: "\(reason) at \(settings.sampleRate) Hz, \(lame_get_brate(lame)) kbit/s")
+  }
+
+  /// Writes the Info frame and LAME tag that LAME could not fit at this bit rate over the zeros
+  /// reserved for it, stating what LAME itself would.
+  private func writeOwnTag() throws(SoundFileError) {
+    let musicStart = audioStart + Int64(ownTagLength)
+    var header = [UInt8](repeating: 0, count: 4)
+    let read = header.withUnsafeMutableBytes {
+      Descriptor.readFully(output.descriptor, $0.baseAddress!, count: 4, at: musicStart)
+    }
+    let mono = lame_get_mode(lame) == MONO
+    guard read == 4, header[0] == 0xFF, header[1] & 0xE0 == 0xE0, (header[3] >> 6 == 3) == mono
+    else { throw missingTag("no MPEG frame follows the tag frame") }
+    let mode = lame_get_mode(lame)
+    let stereoMode = mode == MONO ? 0 : mode == STEREO ? 1 : mode == DUAL_CHANNEL ? 2 : 3
+    let contents = MP3InfoTag.Contents(
+      audioHeader: header, sampleRate: settings.sampleRate, mono: mono,
+      frames: Int(lame_get_frameNum(lame)), bytes: written - audioStart,
+      musicCRC: musicCRC.value, encoderDelay: encoderDelay, encoderPadding: encoderPadding,
+      bitrate: Int(lame_get_brate(lame)),
+      quality: 100 - 10 * Int(lame_get_VBR_q(lame)) - Int(lame_get_quality(lame)),
+      lowpassHz: Int(lame_get_lowpassfreq(lame)), athType: Int(lame_get_ATHtype(lame)),
+      stereoMode: stereoMode,
+      encoder: String(cString: get_lame_very_short_version()))
+    // Through the (drained) buffer: closures over arrays cannot throw typed errors.
+    let frame = MP3InfoTag.frame(contents)
+    buffer.update(from: frame, count: frame.count)
+    try positionalWrite(buffer, count: frame.count, at: audioStart)
+  }
+
+  /// Writes the buffered bytes to the descriptor (`write(2)`, retrying short writes and EINTR);
+  /// adds the audio frames among them to the music CRC when atk writes the tag.
   private func drain() throws(SoundFileError) {
     let failure = Descriptor.writeAll(output.descriptor, buffer, count: buffered)
     if failure != 0 { throw writeFailure(failure) }
+    if ownTagLength > 0 {
+      let musicStart = audioStart + Int64(ownTagLength)
+      let skip = Int(max(0, min(Int64(buffered), musicStart - written)))
+      musicCRC.update(UnsafeRawBufferPointer(start: buffer + skip, count: buffered - skip))
+    }
     written += Int64(buffered)
     buffered = 0
   }

@@ -14,11 +14,14 @@ public final class SoundFile {
   /// What libsndfile says of the file: frames, rate, channels, format.
   public private(set) var info: SF_INFO
   private var handle: OpaquePointer?
+  /// The descriptor a file being written goes to, through libsndfile's virtual I/O.
+  private let output: SoundFileOutput?
 
-  init(path: RawPath, handle: OpaquePointer, info: SF_INFO) {
+  init(path: RawPath, handle: OpaquePointer, info: SF_INFO, output: SoundFileOutput? = nil) {
     self.path = path
     self.handle = handle
     self.info = info
+    self.output = output
   }
 
   deinit { if let handle { sf_close(handle) } }
@@ -101,10 +104,12 @@ public final class SoundFile {
   /// more than `FrameCount.limit`. Count such a file's frames by decoding it.
   public var lengthIsKnown: Bool { FrameCount.isPlausible(frames) }
 
-  /// Opens an output on `descriptor` for writing (`sf_open_fd` on a duplicate of it); the
-  /// descriptor stays open and the caller's, whether this succeeds or fails.
+  /// Opens an output on `descriptor` for writing (`sf_open_virtual`, writing through
+  /// `SoundFileOutput`); the descriptor stays open and the caller's, whether this succeeds or
+  /// fails.
   ///
-  /// - Throws: `SoundFileError.cannotWrite` with libsndfile's reason.
+  /// - Throws: `SoundFileError.cannotWrite` with libsndfile's reason, or the system's when a
+  ///   write failed.
   public static func create(
     descriptor: Int32, path: RawPath, format: Int32, sampleRate: Int, channels: Int
   ) throws(SoundFileError) -> SoundFile {
@@ -112,21 +117,18 @@ public final class SoundFile {
     info.format = format
     info.samplerate = Int32(sampleRate)
     info.channels = Int32(channels)
-    // libsndfile closes the descriptor it is given when the open fails, whatever close_desc
-    // says; the caller's descriptor must outlive that, so it gets a duplicate, which sf_close
-    // closes in turn (close_desc = 1).
-    let duplicate = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
-    guard duplicate >= 0 else {
-      throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
-    }
+    let output = SoundFileOutput(descriptor: descriptor)
+    var functions = SoundFileOutput.functions
+    let user = Unmanaged.passUnretained(output).toOpaque()
     // Exclusive: a failed open leaves its reason in a libsndfile global.
     let opened = openGate.exclusive { () -> Result<OpaquePointer, SoundFileError> in
-      guard let handle = sf_open_fd(duplicate, Int32(SFM_WRITE), &info, 1) else {
-        return .failure(.cannotWrite(path: path, reason: String(cString: sf_strerror(nil))))
+      guard let handle = sf_open_virtual(&functions, Int32(SFM_WRITE), &info, user) else {
+        let reason = output.failureReason ?? String(cString: sf_strerror(nil))
+        return .failure(.cannotWrite(path: path, reason: reason))
       }
       return .success(handle)
     }
-    return SoundFile(path: path, handle: try opened.get(), info: info)
+    return SoundFile(path: path, handle: try opened.get(), info: info, output: output)
   }
 
   /// Keeps libsndfile's per-process error state to one failed open at a time.
@@ -319,6 +321,7 @@ public final class SoundFile {
   }
 
   private func writeError() -> SoundFileError {
+    if let reason = output?.failureReason { return .cannotWrite(path: path, reason: reason) }
     let reason = lastError
     return .cannotWrite(path: path, reason: reason == "No Error." ? "short write" : reason)
   }
@@ -370,13 +373,18 @@ public final class SoundFile {
 
   /// Closes the file (`sf_close`), reporting a failure to finish it.
   ///
-  /// - Throws: `SoundFileError.cannotWrite` when libsndfile could not write the trailer.
+  /// - Throws: `SoundFileError.cannotWrite` when a write failed (with the system's reason, such
+  ///   as "No space left on device") or libsndfile could not write the trailer.
   public func close() throws(SoundFileError) {
     guard let handle else { return }
     self.handle = nil
     let result = sf_close(handle)
-    if result != 0 {
+    if let reason = output?.failureReason { throw .cannotWrite(path: path, reason: reason) }
+    if result > 0 {
       throw .cannotWrite(path: path, reason: String(cString: sf_error_number(result)))
+    } else if result < 0 {
+      // sf_error_number prints (to stdout) and explains nothing for a number it has no text for.
+      throw .cannotWrite(path: path, reason: "libsndfile could not finish the file")
     }
   }
 }

@@ -31,6 +31,7 @@ public struct FilterDriver {
   /// Runs `stage` to the end of input and returns the exit status.
   public func run(_ stage: some Stage) -> ExitStatus {
     Cancellation.install()
+    StandardStreams.takeOver(tool: options.tool)
     Cancellation.ignoreBrokenPipe()
     stage.outputPaths?.noteArguments(options.arguments)
     let shared = SharedState(window: max(2, options.jobs * 2))
@@ -212,16 +213,21 @@ public struct FilterDriver {
     case .work(let record, let line):
       var outcome = Outcome(records: [], failures: [])
       let context = StageContext(line: line, diagnostics: diagnostics, sequence: sequence)
+      let printed: LibraryOutput.Summary?
       do {
-        try stage.process(record, context: context) { output in
-          if let info = output.errorInfo {
-            outcome.failures.append((info.message, line, record.path))
+        // What libsndfile and libmpg123 print meanwhile becomes one warning about this file.
+        printed = try LibraryOutput.collecting { () throws(CancellationError) in
+          try stage.process(record, context: context) { output in
+            if let info = output.errorInfo {
+              outcome.failures.append((info.message, line, record.path))
+            }
+            outcome.records.append(output)
           }
-          outcome.records.append(output)
-        }
+        }.printed
       } catch {
         return nil
       }
+      if let printed { diagnostics.warning(printed.description, line: line, path: record.path) }
       return outcome
     }
   }

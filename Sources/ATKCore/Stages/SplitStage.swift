@@ -80,6 +80,7 @@ public struct SplitStage: Stage {
     let isMP3 = AudioFormat.containerName(probe.format) == "mp3"
     var file = probe
     var total = probe.frames
+    var untaggedMP3 = false
     if isMP3 {
       // libsndfile stops reading a seekable MP3 without a Xing/LAME tag at the length it
       // estimated (for VBR, far too early): count its frames from the headers and read it as a
@@ -87,6 +88,7 @@ public struct SplitStage: Stage {
       if MP3Header.inspect(path)?.hasLengthTag != true, let counted = MP3Header.countSamples(path)
       {
         total = counted
+        untaggedMP3 = true
       }
       file = try SoundFile.open(streaming: path)
     }
@@ -105,7 +107,13 @@ public struct SplitStage: Stage {
       try context.checkCancellation()
       file = isMP3 ? try SoundFile.open(streaming: path) : try SoundFile.open(reading: path)
     }
-    guard let plan = SegmentPlan(total: total, length: length, minLast: minLast) else {
+    // An untagged MP3 decodes to the encoder's delay and padding on top of its audio (LAME: at
+    // most 2,016 frames): a last piece no longer than that is not a segment of its own.
+    guard
+      let plan = SegmentPlan(
+        total: total, length: length,
+        minLast: untaggedMP3 ? max(minLast, Self.mp3Slack + 1) : minLast)
+    else {
       throw SplitError.lengthOutOfRange("a segment length", options.seconds, sampleRate: rate)
     }
     if total < length {
@@ -215,6 +223,10 @@ public struct SplitStage: Stage {
     }
     return settings
   }
+
+  /// The most frames an MP3 without a LAME tag decodes to beyond its audio: two MPEG-1 frames,
+  /// more than LAME's delay (576) and padding (at most 1,440) together.
+  static let mp3Slack: Int64 = 2304
 
   /// The input's bit rate in kbit/s: the record's `bitrate`, or bytes over duration.
   private func sourceBitrate(_ file: SoundFile, record: Record, path: RawPath) -> Int? {
