@@ -7,7 +7,10 @@ import ATKRecords
 /// into the same folder, so a link loop ends the walk with a report instead of a hang.
 ///
 /// Memory holds one sorted listing per level of depth. Entries whose names start with `.` are
-/// skipped unless `includeHidden` (atk's own temporary files start with `.`).
+/// skipped unless `includeHidden` (atk's own temporary files start with `.`). Below the root,
+/// atk's output folders (`atk-out`, and any folder holding an `OutputMarker`) are not entered
+/// unless `includeOutputs`; each is returned as `.skipped`, so that re-running a pipeline on a
+/// folder never takes the outputs of the last run for inputs.
 public struct DirectoryWalker: IteratorProtocol, Sequence {
   /// What the walk found.
   public enum Entry: Sendable {
@@ -15,6 +18,8 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
     case file(path: RawPath, relpath: RawPath)
     /// Something that could not be walked: an unreadable folder, a link loop, a dangling link.
     case problem(path: RawPath, relpath: RawPath, code: String, message: String)
+    /// A folder not entered, and why (an atk output folder).
+    case skipped(path: RawPath, relpath: RawPath, reason: String)
   }
 
   private struct Level {
@@ -32,14 +37,19 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
 
   private let extensions: Set<String>?
   private let includeHidden: Bool
+  private let includeOutputs: Bool
   private var stack: [Level] = []
   private var visited: Set<FolderID> = []
   private var rootPending: RawPath?
 
   /// A walk of `root`; `extensions` (lowercase, no dot) limits which files are returned.
-  public init(root: RawPath, extensions: Set<String>?, includeHidden: Bool = false) {
+  public init(
+    root: RawPath, extensions: Set<String>?, includeHidden: Bool = false,
+    includeOutputs: Bool = false
+  ) {
     self.extensions = extensions
     self.includeHidden = includeHidden
+    self.includeOutputs = includeOutputs
     self.rootPending = root
   }
 
@@ -84,6 +94,9 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
       }
       switch info.st_mode & S_IFMT {
       case S_IFDIR:
+        if !includeOutputs, let reason = OutputMarker.reasonToSkip(path, name: name) {
+          return .skipped(path: path, relpath: relpath, reason: reason)
+        }
         if let problem = enter(path: path, relpath: relpath, info: info) { return problem }
       case S_IFREG:
         if let extensions, !extensions.contains(name.fileExtension) { continue }

@@ -90,6 +90,7 @@ public struct ConvertStage: Stage {
 
   public let options: Options
   private let claims = Claims()
+  private let marker = OutputMarker()
 
   /// A stage writing outputs as `options` says.
   public init(options: Options) { self.options = options }
@@ -125,6 +126,7 @@ public struct ConvertStage: Stage {
     if output.origin == nil { output.origin = path }
     do {
       let result = try convert(path, to: target.path, context: context)
+      marker.place(in: options.outputDirectory, diagnostics: context.diagnostics)
       output.path = target.path
       output[Record.Key.source] = path.json
       output.relpath = target.relpath

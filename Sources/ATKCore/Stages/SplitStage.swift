@@ -39,6 +39,7 @@ public struct SplitStage: Stage {
 
   public let options: Options
   private let claims = OutputClaims()
+  private let marker = OutputMarker()
 
   public init(options: Options) { self.options = options }
 
@@ -51,6 +52,7 @@ public struct SplitStage: Stage {
     }
     do {
       for output in try split(record, path: path, context: context) { emit(output) }
+      marker.place(in: options.outputDirectory, diagnostics: context.diagnostics)
     } catch let error as CancellationError {
       throw error
     } catch let error as SoundFileError {
