@@ -40,6 +40,9 @@ public struct CommonOptions: ParsableArguments {
   @Flag(help: "Also take files and folders whose names start with '.' from folders.")
   public var hidden = false
 
+  @Flag(help: "Also walk atk's output folders (atk-out, and folders holding .atk-output).")
+  public var includeOutputs = false
+
   @Option(help: ArgumentHelp("Longest input line accepted, in bytes.", valueName: "bytes"))
   public var maxRecordBytes = 1 << 20
 
@@ -60,6 +63,7 @@ public struct CommonOptions: ParsableArguments {
     options.quiet = quiet
     options.verbose = verbose
     options.includeHidden = hidden
+    options.includeOutputs = includeOutputs
     options.maxRecordBytes = maxRecordBytes
     return options
   }

@@ -88,11 +88,14 @@ extension TemporaryDirectory {
   public var raw: RawPath { RawPath(path) }
 }
 
-/// Every file below `folder`, relative to it and sorted, hidden temporary files included.
+/// Every file below `folder`, relative to it and sorted, hidden temporary files included; not
+/// the `.atk-output` markers atk-convert and atk-split leave in their output folders (check
+/// those by name).
 public func files(below folder: String) -> [String] {
   let enumerator = FileManager.default.enumerator(atPath: folder)
   var out: [String] = []
   while let name = enumerator?.nextObject() as? String {
+    if name == ".atk-output" || name.hasSuffix("/.atk-output") { continue }
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory),
       !isDirectory.boolValue

@@ -94,9 +94,15 @@ struct Clean: ParsableCommand {
       Int(time(nil)) - (try OptionValue.ageSeconds(olderThan, of: "--older-than")))
     try location.run(dryRun ? .readOnly : .readWrite) { journal, writer in
       let report = JournalReport(journal: journal, writer: writer)
+      let diagnostics = Diagnostics(tool: "atk-journal")
       for session in try journal.sessions() where session.updated <= cutoff {
         let counts = try journal.counts(session: session.id)
-        if !dryRun { try journal.deleteSession(session.id) }
+        // A session a tee is writing stays, whatever its age.
+        let removed = dryRun ? false : try journal.deleteSession(session.id)
+        if !removed && (!dryRun || journal.isBeingWritten(session.id)) {
+          diagnostics.warning("session '\(session.name)' is being written; not removed")
+          continue
+        }
         if json {
           var fields = report.object(for: session, counts: counts)
           fields["removed"] = .bool(!dryRun)
@@ -120,16 +126,20 @@ struct Status: ParsableCommand {
   @Argument(help: "The session.") var session: String?
   @Flag(help: "As a JSON object.") var json = false
   @Flag(help: "As shell assignments and a 'set --' of the inputs, for atk-run.") var shell = false
+  @Flag(help: "Without a session: the latest one with incomplete or failed origins.")
+  var failed = false
 
   func run() throws {
     try location.run(.readOnly) { journal, writer in
       let found: Journal.Session
       if let session {
         found = try journal.existingSession(named: session)
-      } else if let latest = try journal.latestIncompleteSession() {
+      } else if let latest = try journal.latestIncompleteSession(includingFailed: failed) {
         found = latest
       } else {
-        throw JournalError.invalid("journal '\(journal.path)' has no incomplete session")
+        throw JournalError.invalid(
+          "journal '\(journal.path)' has no "
+            + (failed ? "session with failed or incomplete origins" : "incomplete session"))
       }
       try JournalReport(journal: journal, writer: writer).status(
         found, format: shell ? .shell : json ? .json : .text)

@@ -8,11 +8,14 @@ import Testing
 #endif
 
 /// One walk result, easy to compare: `file relpath` or `code relpath`.
-func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool = false)
-  -> [String]
-{
+func walk(
+  _ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool = false,
+  includeOutputs: Bool = false
+) -> [String] {
   var out: [String] = []
-  var walker = DirectoryWalker(root: root, extensions: extensions, includeHidden: includeHidden)
+  var walker = DirectoryWalker(
+    root: root, extensions: extensions, includeHidden: includeHidden,
+    includeOutputs: includeOutputs)
   while let entry = walker.next() {
     switch entry {
     case .file(let path, let relpath):
@@ -20,6 +23,9 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
       out.append("file \(relpath.display)")
     case .problem(_, let relpath, let code, _):
       out.append("\(code) \(relpath.display)")
+    case .skipped(let path, let relpath, _):
+      #expect(path == root.appending(relpath), "path and relpath disagree")
+      out.append("skipped \(relpath.display)")
     }
     if out.count > 1000 {
       Issue.record("the walk does not end")
@@ -63,6 +69,43 @@ func walk(_ root: RawPath, extensions: Set<String>? = nil, includeHidden: Bool =
       walk(root, includeHidden: true) == [
         "file .git/inside.wav", "file .hidden.wav", "file .shown.wav.atk-tmp", "file shown.wav",
       ])
+  }
+
+  @Test func outputFoldersAreSkippedUnlessAskedFor() throws {
+    let dir = try TemporaryDirectory()
+    let root = dir.raw
+    try TestFiles.write(root.appending("take.wav"), [1])
+    for folder in ["atk-out", "mine", "mine/out", "sub", "sub/atk-out"] {
+      try TestFiles.folder(root.appending(folder))
+      try TestFiles.write(root.appending(folder + "/x.wav"), [1])
+    }
+    #expect(OutputMarker.write(in: root.appending("mine/out")) == nil)
+    #expect(
+      walk(root) == [
+        "skipped atk-out", "skipped mine/out", "file mine/x.wav", "skipped sub/atk-out",
+        "file sub/x.wav", "file take.wav",
+      ])
+    #expect(walk(root, includeOutputs: true).count == 6)
+    // Named as the root, an output folder is walked: that is asking for it.
+    #expect(walk(root.appending("atk-out")) == ["file x.wav"])
+    #expect(walk(root.appending("mine/out")) == ["file x.wav"])
+  }
+
+  @Test func theOutputMarkerIsMadeOnceAndNeverThroughALink() throws {
+    let dir = try TemporaryDirectory()
+    let root = dir.raw
+    #expect(OutputMarker.write(in: root.appending("missing")) != nil)
+    try TestFiles.folder(root.appending("out"))
+    #expect(OutputMarker.write(in: root.appending("out")) == nil)
+    let marker = root.appending("out/.atk-output")
+    let text = try #require(TestFiles.read(marker))
+    #expect(String(decoding: text, as: UTF8.self).contains("--include-outputs"))
+    #expect(OutputMarker.write(in: root.appending("out")) == nil, "already there: fine")
+    try TestFiles.write(root.appending("victim"), [1, 2, 3])
+    try TestFiles.folder(root.appending("linked"))
+    try TestFiles.link(root.appending("linked/.atk-output"), to: "../victim")
+    #expect(OutputMarker.write(in: root.appending("linked")) == nil)
+    #expect(TestFiles.read(root.appending("victim")) == [1, 2, 3])
   }
 
   @Test func extensionsFilterFilesCaseInsensitively() throws {

@@ -224,6 +224,190 @@ import Testing
     #expect(try journal("clean", ["--older-than", "soon"]).status == 64)
   }
 
+  /// A tee reading from a FIFO in the background, so a test can act while it runs.
+  struct RunningTee {
+    let fifo: String
+    let status: String
+
+    /// Starts `atk-journal --db DB ARGS` reading `fifo`; `feed` writes lines into it later.
+    init(db: String, arguments: [String], in dir: TemporaryDirectory, name: String) throws {
+      fifo = dir.file(name + ".fifo")
+      status = dir.file(name + ".status")
+      let quoted = arguments.map { "'\($0)'" }.joined(separator: " ")
+      // The shell holds the FIFO open for writing (fd 9) until `finish`, then waits for the tee.
+      let script = """
+        mkfifo "$1"
+        { atk-journal --db "$2" \(quoted) <"$1" >/dev/null 2>"$3.err"; echo $? >"$3"; } &
+        exec 9>"$1"
+        while [ ! -e "$1.done" ]; do sleep 0.05; cat "$1.in" 2>/dev/null >&9 && rm -f "$1.in"; done
+        exec 9>&-
+        wait
+        """
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = ["-c", script, "sh", fifo, db, status]
+      var env = ProcessInfo.processInfo.environment
+      env["PATH"] = toolDirectory + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+      process.environment = env
+      try process.run()
+      while !FileManager.default.fileExists(atPath: fifo) { usleep(20_000) }
+    }
+
+    /// Hands `text` to the tee and waits until it was taken.
+    func feed(_ text: String) throws {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: fifo + ".tmp"))
+      rename(fifo + ".tmp", fifo + ".in")
+      while FileManager.default.fileExists(atPath: fifo + ".in") { usleep(20_000) }
+      usleep(400_000)  // the tee commits within its 200 ms checkpoint
+    }
+
+    /// Ends the tee's input and returns its exit status and standard error.
+    func finish() throws -> (Int32, String) {
+      _ = FileManager.default.createFile(atPath: fifo + ".done", contents: nil)
+      let deadline = Date().addingTimeInterval(30)
+      while !FileManager.default.fileExists(atPath: status), Date() < deadline {
+        usleep(50_000)
+      }
+      let code =
+        (try? String(contentsOfFile: status, encoding: .utf8))
+        .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? -1
+      let err = (try? String(contentsOfFile: status + ".err", encoding: .utf8)) ?? ""
+      return (code, err)
+    }
+  }
+
+  /// `clean` never removes a session a tee is writing; the tee's later rows stay in it
+  /// (issue 7.10).
+  @Test func cleanKeepsASessionBeingWritten() throws {
+    let tee = try RunningTee(db: db, arguments: ["-s", "live"], in: dir, name: "live")
+    try tee.feed(Self.line("a") + "\n")
+    #expect(try journal(nil, ["-s", "idle"], stdin: Self.line("x") + "\n").status == 0)
+    let clean = try journal("clean", ["--older-than", "0s"])
+    #expect(clean.status == 0, "\(clean.stderr)")
+    #expect(clean.output.contains("removed idle"))
+    #expect(!clean.output.contains("live"), "\(clean.output)")
+    #expect(clean.stderr.contains("'live'") && clean.stderr.contains("being written"))
+    try tee.feed(Self.line("b") + "\n")
+    let (status, err) = try tee.finish()
+    #expect(status == 0, "\(err)")
+    #expect(try originsByStatus("live") == ["a": "completed", "b": "completed"])
+    // Once the tee is gone, the session can go, with every row of it.
+    #expect(try journal("clean", ["--older-than", "0s"]).output.contains("removed live"))
+    let orphans = try runTool(
+      "/usr/bin/sqlite3",
+      [db, "SELECT count(*) FROM origins WHERE session NOT IN (SELECT id FROM sessions)"])
+    #expect(orphans.output == "0\n", "\(orphans.stderr)")
+  }
+
+  /// A session removed behind a tee's back (by an older atk, or by hand) makes the tee fail
+  /// instead of writing rows that belong to no session, which a new session would inherit.
+  @Test func rowsOfARemovedSessionAreNeverWritten() throws {
+    let tee = try RunningTee(db: db, arguments: ["-s", "gone"], in: dir, name: "gone")
+    try tee.feed(Self.line("a") + "\n")
+    let removed = try runTool(
+      "/usr/bin/sqlite3",
+      [
+        "-cmd", ".timeout 5000", db,
+        "DELETE FROM outputs; DELETE FROM origins; DELETE FROM bad_lines; DELETE FROM sessions;",
+      ])
+    #expect(removed.status == 0, "\(removed.stderr)")
+    try tee.feed(Self.line("b") + "\n")
+    let (status, err) = try tee.finish()
+    #expect(status == 2, "\(err)")
+    #expect(err.contains("'gone'"), "\(err)")
+    #expect(try journal(nil, ["-s", "new"], stdin: Self.line("c") + "\n").status == 0)
+    #expect(try originsByStatus("new") == ["c": "completed"])
+    let orphans = try runTool(
+      "/usr/bin/sqlite3",
+      [db, "SELECT count(*) FROM origins WHERE session NOT IN (SELECT id FROM sessions)"])
+    #expect(orphans.output == "0\n", "\(orphans.stderr)")
+  }
+
+  /// A record cut short by `kill -9` of the head is a bad line until its origin is replayed;
+  /// then it is stale and goes (issue 7.12). A line that was bad for other reasons stays.
+  @Test func aCutRecordIsForgottenOnceItsOriginCompletes() throws {
+    let records = ["a", "b", "c"].map {
+      Record([
+        "origin": .string("in/\($0).wav"), "path": .string("in/\($0).wav"),
+        "relpath": .string("\($0).wav"), "frames": 800,
+      ]).jsonLine
+    }
+    #expect(
+      try journal(nil, ["--pending", "-s", "s"], stdin: records.joined(separator: "\n") + "\n")
+        .status == 0)
+    // The head died while writing c's record: a middle tool reads the cut line at the end of
+    // its input and passes it on as a bad_record, which the tail keeps as a bad line.
+    let cut = String(records[2].prefix(30))
+    let middle = try runTool("atk-split", ["1", "-o", dir.file("out")], stdin: cut)
+    #expect(middle.records.first?["error"]?.objectValue?["code"] == "bad_record")
+    let tail = try journal(
+      nil, ["-s", "s"],
+      stdin: Self.line("in/a.wav") + "\n" + Self.line("in/b.wav") + "\n" + "{\"origin\": broken\n"
+        + middle.output)
+    #expect(tail.status == 1)
+    #expect(try journal("status", ["s", "--json"]).records.first?["bad_lines"] == 2)
+    // The resume replays c, which completes: the cut line was only a piece of it.
+    #expect(try journal(nil, ["-s", "s"], stdin: Self.line("in/c.wav") + "\n").status == 0)
+    let bad = try journal("show", ["s", "--json"]).records.filter { $0["bad_line"] != nil }
+    #expect(bad.count == 1, "\(bad)")
+    #expect(bad.first?["text"]?.stringValue?.contains("broken") == true)
+    #expect(try journal("status", ["s", "--json"]).records.first?["status"] == "completed")
+  }
+
+  /// The read-only subcommands work on a journal on a read-only mount, and leave nothing
+  /// beside it (issue 7.11).
+  @Test(.enabled(if: JournalTests.canMountTmpfs, "mounting a tmpfs needs root (CAP_SYS_ADMIN)"))
+  func readOnlySubcommandsWorkOnAReadOnlyMount() throws {
+    let mount = dir.file("ro")
+    try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+    #expect(try runShell("mount -t tmpfs tmpfs '\(mount)'").status == 0)
+    defer { _ = try? runShell("umount '\(mount)'") }
+    let path = mount + "/journal.db"
+    let head = try runTool(
+      "atk-journal", ["--db", path, "--pending", "-s", "s"],
+      stdin: Self.line("a") + "\n" + Self.line("b") + "\n")
+    #expect(head.status == 0)
+    #expect(
+      try runTool("atk-journal", ["--db", path, "-s", "s"], stdin: Self.line("a") + "\n")
+        .status == 0)
+    #expect(try runShell("mount -o remount,ro '\(mount)'").status == 0)
+    for arguments in [
+      ["list"], ["show", "s"], ["status", "s"], ["status"], ["export", "s"], ["pending", "s"],
+      ["clean", "--older-than", "0s", "--dry-run"],
+    ] {
+      let result = try runTool("atk-journal", arguments + ["--db", path])
+      #expect(result.status == 0, "\(arguments): \(result.stderr)")
+      #expect(!result.stdout.isEmpty, "\(arguments)")
+    }
+    #expect(
+      try runTool("atk-journal", ["pending", "s", "--db", path]).output
+        == Self.line("b") + "\n")
+    let files = try FileManager.default.contentsOfDirectory(atPath: mount)
+    #expect(files == ["journal.db"], "\(files)")
+  }
+
+  /// Reading a journal no one writes leaves no -wal or -shm file beside it.
+  @Test func readingLeavesNoFilesBesideTheJournal() throws {
+    #expect(try journal(nil, ["-s", "s"], stdin: Self.line("a") + "\n").status == 0)
+    for arguments in [
+      ["list"], ["show", "s"], ["status", "s"], ["export", "s"], ["pending", "s"],
+    ] {
+      #expect(try journal(arguments[0], Array(arguments.dropFirst())).status == 0)
+      let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+      #expect(files == ["journal.db"], "\(arguments): \(files)")
+    }
+  }
+
+  /// Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN).
+  static let canMountTmpfs: Bool = {
+    guard getuid() == 0, let probe = try? TemporaryDirectory() else { return false }
+    guard (try? runShell("mount -t tmpfs tmpfs '\(probe.path)'"))?.status == 0 else {
+      return false
+    }
+    _ = try? runShell("umount '\(probe.path)'")
+    return true
+  }()
+
   // MARK: - Databases it must not touch
 
   /// A journal database with one session, closed (its log folded into the file).
@@ -258,6 +442,45 @@ import Testing
     var bytes = try makeJournal(at: dir.file("good.db"))
     for i in 100..<min(4096, bytes.count) { bytes[i] = 0xAA }
     try expectRefused(bytes, "corrupt.db", saying: "damaged")
+  }
+
+  /// Damage that SQLite only finds by reading every page (64 random bytes written into a
+  /// page): a writing atk-journal checks first, exits 2, changes nothing and says how to
+  /// recover (issue 7.9).
+  @Test func refusesToWriteADamagedJournal() throws {
+    let good = dir.file("good.db")
+    let lines = (0..<3000).map { Self.line("in/\($0).wav") }.joined(separator: "\n") + "\n"
+    #expect(try runTool("atk-journal", ["--db", good, "-s", "s"], stdin: lines).status == 0)
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: good)))
+    let pageSize = 16384
+    let pages = bytes.count / pageSize
+    #expect(pages > 8)
+    var generator = SplitMix(seed: 7)
+    var damaged = 0
+    var tried = 0
+    while damaged < 6 && tried < 60 {
+      tried += 1
+      var copy = bytes
+      let page = 1 + Int(generator.next() % UInt64(pages - 1))
+      let offset = page * pageSize + Int(generator.next() % UInt64(pageSize - 64))
+      for i in 0..<64 { copy[offset + i] = UInt8(truncatingIfNeeded: generator.next()) }
+      let path = dir.file("damaged-\(tried).db")
+      let probe = path + ".probe"
+      try Data(copy).write(to: URL(fileURLWithPath: probe))
+      let check = try runTool("/usr/bin/sqlite3", [probe, "PRAGMA integrity_check"])
+      if check.output == "ok\n" { continue }
+      damaged += 1
+      try Data(copy).write(to: URL(fileURLWithPath: path))
+      for arguments in [["--db", path, "-s", "s"], ["--db", path, "-s", "t", "--pending"]] {
+        let result = try runTool("atk-journal", arguments, stdin: Self.line("new") + "\n")
+        #expect(result.status == 2, "page \(page) offset \(offset): \(result.stderr)")
+        #expect(result.stderr.contains("damaged"), "\(result.stderr)")
+        #expect(result.stderr.contains(".recover"), "\(result.stderr)")
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == copy)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+      }
+    }
+    #expect(damaged == 6, "only \(damaged) of \(tried) variants were damaged")
   }
 
   @Test func refusesANewerSchema() throws {
@@ -308,5 +531,18 @@ import Testing
         "sh", db, Self.line("a"),
       ])
     #expect(full.output.contains("status=2"))
+  }
+}
+
+/// A small deterministic generator (SplitMix64), so damaged files are the same on every run.
+struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

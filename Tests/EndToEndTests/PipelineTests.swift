@@ -95,6 +95,92 @@ import Testing
     #expect(try sortedLines("serial.ndjson") == sortedLines("fanned.ndjson"))
   }
 
+  /// Running the same pipeline twice on `.` must not take the first run's outputs for
+  /// sources (issue 6.3): atk-scan skips `atk-out` and folders marked by atk's tools.
+  @Test func rerunningOnTheSourceFolderDoesNotSnowball() throws {
+    let dir = try TemporaryDirectory()
+    try TestAudio.writeWAV(dir.file("take1.wav"), frames: 24_000)
+    let pipeline = "atk-scan . | atk-convert flac | atk-split 1 > records.ndjson"
+    var outputs: [[String]] = []
+    for _ in 0..<2 {
+      let run = try runShell(pipeline, cwd: dir.path)
+      #expect(run.status == 0, "\(run.stderr)")
+      outputs.append(files(below: dir.file("atk-out")))
+    }
+    #expect(
+      outputs[0] == [
+        "take1.flac", "take1_segment_001.flac", "take1_segment_002.flac", "take1_segment_003.flac",
+      ])
+    #expect(outputs[1] == outputs[0])
+    #expect(FileManager.default.fileExists(atPath: dir.file("atk-out/.atk-output")))
+
+    // A folder given with -o is marked, and skipped the same way.
+    for _ in 0..<2 {
+      let run = try runShell("atk-scan . | atk-convert wav -o mine > mine.ndjson", cwd: dir.path)
+      #expect(run.status == 0, "\(run.stderr)")
+    }
+    #expect(files(below: dir.file("mine")) == ["take1.wav"])
+    #expect(FileManager.default.fileExists(atPath: dir.file("mine/.atk-output")))
+    let scan = try runTool("atk-scan", ["-v", "."], cwd: dir.path)
+    #expect(scan.records.map { $0.relpath?.display } == ["take1.wav"])
+    #expect(scan.stderr.contains("'atk-out': not walked: atk's default output folder"))
+    #expect(scan.stderr.contains("'mine': not walked: an atk output folder"))
+    let all = try runTool("atk-scan", ["--include-outputs", "."], cwd: dir.path)
+    #expect(all.records.count == 1 + 4 + 1, "\(all.records.map { $0.relpath?.display })")
+  }
+
+  /// The GNU parallel fan-out the README and the manual pages show spreads even a small batch
+  /// over its workers (issue 6.10). Each command runs as written, with `~` a test folder and
+  /// the atk tool wrapped to note which worker got which records.
+  @Test func documentedParallelFanOutSpreadsASmallBatch() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/parallel") else { return }
+    let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+    var commands = readme.split(separator: "\n").map(String.init).filter {
+      $0.hasPrefix("atk-scan ~/raw | parallel --pipe")
+    }
+    for page in ["atk-convert.1", "atk-split.1"] {
+      let text = try String(contentsOfFile: repositoryRoot + "/man/" + page, encoding: .utf8)
+      let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+      for (i, line) in lines.enumerated() where line.contains("parallel --pipe") {
+        // `atk-scan ~/raw |` on the line before, the parallel command indented below it.
+        commands.append(lines[i - 1] + " " + line.trimmingCharacters(in: .whitespaces))
+      }
+    }
+    #expect(commands.count == 3, "\(commands)")
+    for command in commands {
+      let dir = try TemporaryDirectory()
+      try FileManager.default.createDirectory(
+        atPath: dir.file("raw"), withIntermediateDirectories: true)
+      for i in 1...8 { try TestAudio.writeWAV(dir.file("raw/take\(i).wav"), frames: 800 + 40 * i) }
+      // A wrapper named like the tool, first on PATH: keeps each worker's input, by process id.
+      try FileManager.default.createDirectory(
+        atPath: dir.file("bin"), withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: dir.file("seen"), withIntermediateDirectories: true)
+      for tool in ["atk-convert", "atk-split"] {
+        let wrapper = dir.file("bin/" + tool)
+        let script =
+          "#!/bin/sh\ntee \"\(dir.file("seen"))/$$\" | \"\(toolDirectory)/\(tool)\" \"$@\"\n"
+        try script.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        chmod(wrapper, 0o755)
+      }
+      let run = try runShell(
+        command + " > records.ndjson", cwd: dir.path,
+        environment: [
+          "HOME": dir.path, "PATH": dir.file("bin") + ":" + toolDirectory + ":/usr/bin:/bin",
+        ])
+      #expect(run.status == 0, "\(command): \(run.stderr)")
+      let records = try String(contentsOfFile: dir.file("records.ndjson"), encoding: .utf8)
+        .split(separator: "\n").map { try Record(line: Array($0.utf8)) }
+      #expect(records.count == 8, "\(command)")
+      #expect(records.allSatisfy { $0["status"] == "ok" }, "\(command)")
+      let workers = try FileManager.default.contentsOfDirectory(atPath: dir.file("seen")).filter {
+        (try? Data(contentsOf: URL(fileURLWithPath: dir.file("seen/" + $0))))?.isEmpty == false
+      }
+      #expect(workers.count == 4, "\(command): \(workers.count) workers got records")
+    }
+  }
+
   @Test func journalAtTheEndSeesEveryOriginComplete() throws {
     let dir = try TemporaryDirectory()
     try makeTree(dir)

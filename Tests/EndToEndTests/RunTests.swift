@@ -70,7 +70,7 @@ import Testing
     #expect(result.output.contains(#"atk-scan -- 'in' 'it'\''s.wav'"#))
     #expect(
       result.output.contains(
-        #"parallel --will-cite --pipe --round-robin --line-buffer --block 4k -j 2 -- 'atk-convert wav -o '\''my out'\'''"#
+        #"parallel --will-cite --pipe --round-robin --line-buffer -N 1 -j 2 -- 'atk-convert wav -o '\''my out'\'''"#
       ))
     #expect(result.output.contains("atk-journal --db '\(db)' --pending -s \"$session\""))
     #expect(result.output.contains("session=$(atk-journal begin --db '\(db)' --session 'x' "))
@@ -93,6 +93,47 @@ import Testing
     #expect(retried.stderr.contains("resuming session f: 3 of 4 origins complete, replaying 1"))
     #expect(try status("f")?["status"] == "completed")
     #expect(try files(in: "out").count == 4)
+  }
+
+  /// A file that failed at the scan is scanned again when retried, so fixing it on disk is
+  /// enough (issue 6.5).
+  @Test func retryFailedScansAFailedOriginAgain() throws {
+    let broken = dir.file("in/b c.wav")
+    let audio = try Data(contentsOf: URL(fileURLWithPath: broken))
+    try Data().write(to: URL(fileURLWithPath: broken))
+    let first = try run(["-s", "r", "\(Self.copyParts) out", "in"])
+    #expect(first.status == 1, "\(first.stderr)")
+    let shown = try runTool("atk-journal", ["show", "r", "--db", db, "--json"]).records
+    #expect(
+      shown.first { $0["origin"] == "in/b c.wav" }?["error"]?.objectValue?["code"] == "empty_file")
+    try audio.write(to: URL(fileURLWithPath: broken))
+    let retried = try run(["--resume", "r", "--retry-failed"])
+    #expect(retried.status == 0, "\(retried.stderr)")
+    #expect(!retried.stderr.contains("empty"), "\(retried.stderr)")
+    #expect(try status("r")?["status"] == "completed")
+    #expect(try status("r")?["failed"] == 0)
+    #expect(try files(in: "out")["b c_1.wav"] == audio)
+    // The replayed record is the new scan's, with the facts of the file as it is now.
+    let outputs = try runTool("atk-journal", ["export", "r", "--db", db]).records
+    #expect(outputs.count == 4)
+  }
+
+  /// `--resume --retry-failed` without a name takes the latest session with failed or
+  /// incomplete origins, even one that finished `failed` (issue 6.6).
+  @Test func retryFailedWithoutANameTakesTheLatestFailedSession() throws {
+    #expect(try run(["-s", "done", "\(Self.copyParts) out0", "in"]).status == 0)
+    let first = try run(
+      ["-s", "f", "\(Self.copyParts) out", "in"], environment: ["COPY_FAIL": "b c"])
+    #expect(first.status == 1)
+    #expect(try status("f")?["status"] == "failed")
+    let retried = try run(["--resume", "--retry-failed"])
+    #expect(retried.status == 0, "\(retried.stderr)")
+    #expect(retried.stderr.contains("resuming session f: 3 of 4 origins complete, replaying 1"))
+    #expect(try status("f")?["status"] == "completed")
+    // Nothing left to retry: a clear error, not a replay of a completed session.
+    let none = try run(["--resume", "--retry-failed"])
+    #expect(none.status == 2)
+    #expect(none.stderr.contains("no session with failed or incomplete origins"), "\(none.stderr)")
   }
 
   @Test func jobsFanOutThroughParallelWithTheSameOutputs() throws {

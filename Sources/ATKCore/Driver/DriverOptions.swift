@@ -22,6 +22,8 @@ public struct DriverOptions: Sendable {
   public var extensions: Set<String>? = AudioFormat.walkExtensions
   /// Take files and folders whose names start with `.` when walking folders.
   public var includeHidden = false
+  /// Walk into atk's output folders too (see `OutputMarker`).
+  public var includeOutputs = false
 
   public init(tool: String) { self.tool = tool }
 }

@@ -45,7 +45,10 @@ struct InputSource {
   mutating func next() throws -> InputItem? {
     while true {
       if walker != nil {
-        if let entry = walker!.next() { return item(for: entry) }
+        if let entry = walker!.next() {
+          if let item = item(for: entry) { return item }
+          continue
+        }
         walker = nil
       }
       if Cancellation.isRequested { return nil }
@@ -90,7 +93,7 @@ struct InputSource {
     if FileSystem.isDirectory(path) {
       walker = DirectoryWalker(
         root: path, extensions: options.extensions, includeHidden: options.includeHidden,
-        skipping: skipping)
+        includeOutputs: options.includeOutputs, skipping: skipping)
       walkedFolders.append(path)
       walkLine = line
       return nil
@@ -100,8 +103,13 @@ struct InputSource {
     return .work(record, line: line)
   }
 
-  private func item(for entry: DirectoryWalker.Entry) -> InputItem {
+  /// The item for a walk's entry; nil for a folder skipped (noted with `--verbose`).
+  private func item(for entry: DirectoryWalker.Entry) -> InputItem? {
     switch entry {
+    case .skipped(let path, _, let reason):
+      Diagnostics(tool: options.tool, quiet: options.quiet, verbose: options.verbose).note(
+        "not walked: \(reason) (--include-outputs walks it)", line: walkLine, path: path)
+      return nil
     case .file(let path, let relpath):
       var record = Record(path: path)
       record.relpath = relpath

@@ -7,8 +7,11 @@ import ATKRecords
 /// into the same folder, so a link loop ends the walk with a report instead of a hang.
 ///
 /// Memory holds one sorted listing per level of depth. Entries whose names start with `.` are
-/// skipped unless `includeHidden` (atk's own temporary files start with `.`). A tool's output
-/// folder met below the root is skipped too (`skipping`), so outputs are never taken as inputs.
+/// skipped unless `includeHidden` (atk's own temporary files start with `.`). The running
+/// tool's own output folder met below the root is left out silently (`skipping`). Below the root,
+/// atk's output folders (`atk-out`, and any folder holding an `OutputMarker`) are not entered
+/// unless `includeOutputs`; each is returned as `.skipped`, so that re-running a pipeline on a
+/// folder never takes the outputs of the last run for inputs.
 public struct DirectoryWalker: IteratorProtocol, Sequence {
   /// What the walk found.
   public enum Entry: Sendable {
@@ -16,6 +19,8 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
     case file(path: RawPath, relpath: RawPath)
     /// Something that could not be walked: an unreadable folder, a link loop, a dangling link.
     case problem(path: RawPath, relpath: RawPath, code: String, message: String)
+    /// A folder not entered, and why (an atk output folder).
+    case skipped(path: RawPath, relpath: RawPath, reason: String)
   }
 
   private struct Level {
@@ -33,6 +38,7 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
 
   private let extensions: Set<String>?
   private let includeHidden: Bool
+  private let includeOutputs: Bool
   private let skipping: RawPath?
   private var stack: [Level] = []
   private var visited: Set<FolderID> = []
@@ -42,10 +48,11 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
   /// the folder `skipping` is left out when met below `root`.
   public init(
     root: RawPath, extensions: Set<String>?, includeHidden: Bool = false,
-    skipping: RawPath? = nil
+    includeOutputs: Bool = false, skipping: RawPath? = nil
   ) {
     self.extensions = extensions
     self.includeHidden = includeHidden
+    self.includeOutputs = includeOutputs
     self.skipping = skipping
     self.rootPending = root
   }
@@ -92,6 +99,9 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
       switch info.st_mode & S_IFMT {
       case S_IFDIR:
         if isSkipped(info) { continue }
+        if !includeOutputs, let reason = OutputMarker.reasonToSkip(path, name: name) {
+          return .skipped(path: path, relpath: relpath, reason: reason)
+        }
         if let problem = enter(path: path, relpath: relpath, info: info) { return problem }
       case S_IFREG:
         if let extensions, !extensions.contains(name.fileExtension) { continue }

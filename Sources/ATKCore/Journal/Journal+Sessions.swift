@@ -96,12 +96,17 @@ extension Journal {
     return result
   }
 
-  /// The most recently updated session that is neither completed nor failed.
-  public func latestIncompleteSession() throws(JournalError) -> Session? {
+  /// The most recently updated session that is neither completed nor failed; with
+  /// `includingFailed`, the most recently updated one that is not completed (a session that
+  /// finished with failed origins, for a retry).
+  public func latestIncompleteSession(includingFailed: Bool = false) throws(JournalError)
+    -> Session?
+  {
     var found: Session?
+    let statuses = includingFailed ? "'in_progress', 'paused', 'failed'" : "'in_progress', 'paused'"
     try query(
       dynamic: """
-        SELECT \(Self.sessionColumns) FROM sessions WHERE status IN ('in_progress', 'paused')
+        SELECT \(Self.sessionColumns) FROM sessions WHERE status IN (\(statuses))
         ORDER BY updated DESC, id DESC LIMIT 1
         """
     ) { found = Self.session(from: $0) }
@@ -133,6 +138,12 @@ extension Journal {
         if let cwd { s.bind(5, bytes: cwd) }
         if let inputs { s.bind(6, bytes: inputs) }
         s.bind(7, scanComplete ? 1 : 0)
+      }
+      // Rows left by a session removed while an older atk wrote to it name this id: they are
+      // not this session's.
+      let id = lastInsertRowID
+      for table in ["outputs", "origins", "bad_lines"] {
+        try execute(dynamic: "DELETE FROM \(table) WHERE session = ?") { $0.bind(1, id) }
       }
     }
     return try existingSession(named: name)
@@ -200,6 +211,7 @@ extension Journal {
       } else {
         status = counts.failed > 0 ? "failed" : "completed"
       }
+      if counts.badLines > 0 { try forgetCutRecords(session: session) }
       try setStatus(status, session: session)
     }
     return status
@@ -232,9 +244,35 @@ extension Journal {
 
   /// Turns a session's failed origins back into pending ones, dropping their outputs, so
   /// they are replayed; returns how many.
+  ///
+  /// A replay record that is itself a failed record (the scan failed) loses `status`, `error`
+  /// and `step`, so that it reads as a file to look at again: `atk-run` sends replayed records
+  /// through atk-scan, which then reads the file as it is now.
   public func resetFailed(session: Int64) throws(JournalError) -> Int {
     var count = 0
     try writing { () throws(JournalError) in
+      var rewritten: [(id: Int64, record: [UInt8])] = []
+      try query(
+        "SELECT id, record FROM origins WHERE session = ? AND status = 'failed'",
+        { $0.bind(1, session) }
+      ) { row in
+        guard let bytes = row.bytes(1), var record = try? Record(line: bytes),
+          record[Record.Key.status] == "failed"
+        else { return }
+        record[Record.Key.status] = nil
+        record[Record.Key.error] = nil
+        record[Record.Key.step] = nil
+        var line: [UInt8] = []
+        record.encode(into: &line)
+        line.removeLast()
+        rewritten.append((row.int(0), line))
+      }
+      for (id, record) in rewritten {
+        try execute("UPDATE origins SET record = ? WHERE id = ?") { s in
+          s.bind(1, bytes: record)
+          s.bind(2, id)
+        }
+      }
       try execute(
         """
         DELETE FROM outputs WHERE session = ?1 AND origin IN
@@ -256,14 +294,80 @@ extension Journal {
     return count
   }
 
-  /// Removes a session and everything recorded for it.
-  public func deleteSession(_ session: Int64) throws(JournalError) {
+  /// Removes a session and everything recorded for it, unless a process is writing it.
+  ///
+  /// - Returns: false, removing nothing, when the session is being written (`isBeingWritten`,
+  ///   checked inside the transaction that removes it).
+  @discardableResult
+  public func deleteSession(_ session: Int64) throws(JournalError) -> Bool {
+    var deleted = false
     try writing { () throws(JournalError) in
+      guard !isBeingWritten(session) else { return }
       for table in ["outputs", "origins", "bad_lines"] {
         try execute(dynamic: "DELETE FROM \(table) WHERE session = ?") { $0.bind(1, session) }
       }
       try execute("DELETE FROM sessions WHERE id = ?") { $0.bind(1, session) }
+      deleted = true
     }
+    return deleted
+  }
+
+  /// Removes the session's bad lines that were a replay record cut short, once that record's
+  /// origin is finished.
+  ///
+  /// A head killed while writing a record leaves its first bytes, without a newline, at the
+  /// end of the stream; the tools after it pass them on as a `bad_record` (`text` holds them)
+  /// and the tail keeps them as a bad line. The origin stays pending and is replayed. Once no
+  /// pending origin's replay record starts with those bytes, and a finished one's does, the
+  /// bad line told of nothing that is still wrong.
+  func forgetCutRecords(session: Int64) throws(JournalError) {
+    var candidates: [(id: Int64, piece: [UInt8])] = []
+    try query("SELECT id, text FROM bad_lines WHERE session = ?", { $0.bind(1, session) }) {
+      row in
+      if let piece = Self.cutRecord(in: row.bytes(1) ?? []) {
+        candidates.append((row.int(0), piece))
+      }
+    }
+    for candidate in candidates {
+      var pending = false
+      var finished = false
+      try query(
+        """
+        SELECT max(status = 'pending'), max(status != 'pending') FROM origins
+        WHERE session = ?1 AND substr(CAST(record AS BLOB), 1, ?2) = CAST(?3 AS BLOB)
+        """,
+        { s in
+          s.bind(1, session)
+          s.bind(2, candidate.piece.count)
+          s.bind(3, bytes: candidate.piece)
+        }
+      ) { row in
+        pending = row.int(0) != 0
+        finished = row.int(1) != 0
+      }
+      if finished && !pending {
+        try execute("DELETE FROM bad_lines WHERE id = ?") { $0.bind(1, candidate.id) }
+      }
+    }
+  }
+
+  /// The start of a record cut short, if a bad line holds one: the line itself, or the `text`
+  /// of the `bad_record` a tool made of it; nil for a line that is wrong in another way.
+  static func cutRecord(in line: [UInt8]) -> [UInt8]? {
+    func isCut(_ bytes: [UInt8]) -> Bool {
+      guard bytes.first == UInt8(ascii: "{") else { return false }
+      do {
+        _ = try JSONParser.parse(bytes)
+        return false
+      } catch {
+        return error.offset >= bytes.count
+      }
+    }
+    if isCut(line) { return line }
+    guard let record = try? Record(line: line), record.errorInfo?.code == "bad_record",
+      let text = record["text"]?.stringBytes, isCut(text)
+    else { return nil }
+    return text
   }
 
   // MARK: - Reading a session's rows

@@ -27,6 +27,9 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
   case sqlite(path: String, operation: String, reason: String)
   /// No session has that name.
   case noSession(path: String, name: String)
+  /// The session was removed (`clean`, or by hand) while this process was writing it; nil
+  /// when the name is not known where the error arises.
+  case sessionRemoved(path: String, name: String?)
   /// A request that does not fit the session's state.
   case invalid(String)
 
@@ -37,7 +40,9 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
     case .notSQLite(let path):
       "'\(path)' is not an SQLite database; not touching it (give another --db)"
     case .corrupt(let path, let reason):
-      "journal '\(path)' is damaged: \(reason); not touching it"
+      "journal '\(path)' is damaged: \(reason); not touching it. To recover, copy it and read "
+        + "each session from the copy ('atk-journal export SESSION --db COPY'), or rebuild it: "
+        + "'sqlite3 COPY .recover | sqlite3 NEW.db'"
     case .notAJournal(let path, let tables):
       "'\(path)' is an SQLite database but not an atk journal (it has tables "
         + tables.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
@@ -50,6 +55,9 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
     case .sqlite(let path, let operation, let reason):
       "journal '\(path)': \(operation) failed: \(reason)"
     case .noSession(let path, let name): "journal '\(path)' has no session '\(name)'"
+    case .sessionRemoved(let path, let name):
+      "session \(name.map { "'\($0)' " } ?? "")was removed from journal '\(path)' while this "
+        + "atk-journal was writing it; nothing more is recorded (run the batch again)"
     case .invalid(let message): message
     }
   }

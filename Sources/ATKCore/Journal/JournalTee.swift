@@ -87,6 +87,11 @@ public final class JournalTee {
       var descriptor = pollfd(fd: StandardStreams.input, events: Int16(POLLIN), revents: 0)
       if poll(&descriptor, 1, 0) == 0 { try checkpoint() }
     }
+    if let reason = journal.holdSessionLock(session.id) {
+      diagnostics.warning(
+        "cannot mark session '\(session.name)' as being written (\(reason)); "
+          + "'atk-journal clean' may remove it meanwhile")
+    }
     do {
       try journal.setStatus("in_progress", session: session.id)
       reading: while let item = try reader.next() {
@@ -114,8 +119,11 @@ public final class JournalTee {
       return try finish()
     } catch is GraceOver {
       return stopAfterSignal()
-    } catch let error as JournalError {
+    } catch var error as JournalError {
       journal.rollback()
+      if case .sessionRemoved(let path, nil) = error {
+        error = .sessionRemoved(path: path, name: session.name)
+      }
       diagnostics.error(error.description)
       try? writer.flush()
       return .trouble

@@ -95,6 +95,7 @@ public struct ConvertStage: Stage {
 
   public let options: Options
   private let paths: OutputPaths
+  private let marker = OutputMarker()
 
   /// A stage writing outputs as `options` says.
   public init(options: Options) {
@@ -120,6 +121,7 @@ public struct ConvertStage: Stage {
     if output.origin == nil { output.origin = path }
     do {
       let result = try convert(path, to: target, context: context)
+      marker.place(in: options.outputDirectory, diagnostics: context.diagnostics)
       output.path = target.path
       output[Record.Key.source] = path.json
       output.relpath = target.relpath

@@ -43,6 +43,7 @@ public struct SplitStage: Stage {
 
   public let options: Options
   private let paths: OutputPaths
+  private let marker = OutputMarker()
 
   public init(options: Options) {
     self.options = options
@@ -60,6 +61,7 @@ public struct SplitStage: Stage {
     }
     do {
       for output in try split(record, path: path, context: context) { emit(output) }
+      marker.place(in: options.outputDirectory, diagnostics: context.diagnostics)
     } catch let error as CancellationError {
       throw error
     } catch let error as SoundFileError {
