@@ -24,13 +24,14 @@ for arg in "$@"; do
   esac
 done
 
-# Build and test: the C libraries atk links, pkg-config to find them, groff for lint-man.sh,
+# Build and test: the C libraries atk links, pkg-config to find them, groff and mandoc for
+# lint-man.sh,
 # GNU parallel and time for the fan-out tests and memcheck, python3 for the demo's audio
 # generator, git for SwiftPM, the lame command, which the tests use (never atk) to make MP3s
 # without a Xing/LAME tag, script(1) (bsdutils), which gives a tool a terminal in the tests
 # of its terminal hints, and the sqlite3 command, which the journal tests use to check damaged
 # databases and to change one behind atk-journal's back.
-packages="libsndfile1-dev libmp3lame-dev libsqlite3-dev libsoxr-dev pkg-config groff-base
+packages="libsndfile1-dev libmp3lame-dev libsqlite3-dev libsoxr-dev pkg-config groff-base mandoc
   parallel time python3 git ca-certificates lame bsdutils sqlite3"
 # Benchmark peers: never called by atk itself.
 bench_packages="sox libsox-fmt-all ffmpeg flac"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Lints the manual pages in man/. Fails if groff (or mandoc, when installed) says anything:
+# Lints the manual pages in man/. Fails if groff or mandoc -Tlint says anything:
 # groff exits 0 even when it warns, so its output is what counts.
 set -eu
 cd "$(dirname "$0")/.."
@@ -9,10 +9,12 @@ if [ -z "$pages" ]; then
   echo "lint-man: no pages in man/" >&2
   exit 1
 fi
-command -v groff >/dev/null 2>&1 || {
-  echo "lint-man: groff is missing (apt-get install groff-base, or scripts/bootstrap.sh)" >&2
-  exit 2
-}
+for linter in groff mandoc; do
+  command -v "$linter" >/dev/null 2>&1 || {
+    echo "lint-man: $linter is missing (apt-get install groff-base mandoc, or scripts/bootstrap.sh)" >&2
+    exit 2
+  }
+done
 
 status=0
 for page in $pages; do
@@ -23,13 +25,11 @@ for page in $pages; do
     printf '%s\n' "$out" | awk '!seen[$0]++' | sed "s|^|$page: |" >&2
     status=1
   fi
-  if command -v mandoc >/dev/null 2>&1; then
-    # Style notes are advice; warnings and errors fail the lint.
-    out=$(mandoc -Tlint -Wwarning "$page" 2>&1 || true)
-    if [ -n "$out" ]; then
-      printf '%s\n' "$out" >&2
-      status=1
-    fi
+  # Style notes are advice; warnings and errors fail the lint.
+  out=$(mandoc -Tlint -Wwarning "$page" 2>&1 || true)
+  if [ -n "$out" ]; then
+    printf '%s\n' "$out" >&2
+    status=1
   fi
 done
 if [ "$status" -eq 0 ]; then
