@@ -25,9 +25,8 @@ for arg in "$@"; do
 done
 
 # Build and test: the C libraries atk links, pkg-config to find them, groff and mandoc for
-# lint-man.sh,
-# GNU parallel and time for the fan-out tests and memcheck, python3 for the demo's audio
-# generator, git for SwiftPM, the lame command, which the tests use (never atk) to make MP3s
+# lint-man.sh, GNU parallel and time for the fan-out tests and memcheck, python3 for the demo's
+# audio generator, git for SwiftPM, the lame command, which the tests use (never atk) to make MP3s
 # without a Xing/LAME tag, script(1) (bsdutils), which gives a tool a terminal in the tests
 # of its terminal hints, and the sqlite3 command, which the journal tests use to check damaged
 # databases and to change one behind atk-journal's back.
