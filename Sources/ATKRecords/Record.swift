@@ -11,9 +11,10 @@ public struct Record: Sendable, Hashable {
 
   /// A record for a bare path, as given on the command line or as a plain input line.
   ///
-  /// Its `origin` is the path itself.
+  /// Its `origin` is the path itself, its `relpath` the path's last component.
   public init(path: RawPath) {
-    self.fields = [Key.path: path.json, Key.origin: path.json]
+    self.fields = [Key.path: path.json]
+    setMissingOriginAndRelpath()
   }
 
   /// Parses one JSON object line.
@@ -109,6 +110,17 @@ extension Record {
     set { fields[Key.relpath] = newValue?.json }
   }
 
+  /// Sets `origin` to `path`, and `relpath` to the path's last component, where the record
+  /// has no such key, as for a bare path; a record without a `path` is left as it is.
+  ///
+  /// The driver does this to every record before its stage sees it, so every tool keeps the
+  /// `origin` of a record that arrived without one.
+  public mutating func setMissingOriginAndRelpath() {
+    guard let path else { return }
+    if fields[Key.origin] == nil { origin = path }
+    if fields[Key.relpath] == nil { relpath = path.lastComponent }
+  }
+
   /// Whether the record says a tool failed on it (`"status": "failed"`).
   public var isFailed: Bool { fields[Key.status]?.stringValue == "failed" }
 
@@ -160,15 +172,17 @@ extension Record {
   /// A copy of the record marked failed, with an `error` object and the failing `step`.
   ///
   /// Every other key is kept, `origin` and `part` among them, so the journal learns what failed.
-  public func failed(code: String, message: String, step: String) -> Record {
+  public func failed(code: ErrorCode, message: String, step: String) -> Record {
     var copy = self
     copy[Key.status] = "failed"
-    copy[Key.error] = .object(["code": .string(code), "message": .string(message)])
+    copy[Key.error] = .object(["code": .string(code.rawValue), "message": .string(message)])
     copy[Key.step] = .string(step)
     return copy
   }
 
   /// The failure's code and message, if the record failed.
+  ///
+  /// The code is a string: a record from upstream may carry any code, and passes on as it is.
   public var errorInfo: (code: String, message: String)? {
     guard isFailed else { return nil }
     let object = fields[Key.error]?.objectValue

@@ -81,7 +81,7 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
         return
       }
       #expect(path == final)
-      #expect(error.code == "output_collision")
+      #expect(error.code == .outputCollision)
     }
     // The refused writer must not have emptied the first one's file.
     try first.commit()
@@ -123,7 +123,7 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
         Issue.record("expected .notAFolder, got \(error)")
         return
       }
-      #expect(error.code == "cannot_write")
+      #expect(error.code == .cannotWrite)
       #expect(error.description.contains("'\(dir.path)/file' is a file, not a folder"))
       #expect(!error.description.contains("atk-tmp"))
     }
@@ -143,7 +143,7 @@ func put(_ bytes: [UInt8], into output: OutputFile) {
         Issue.record("expected .temporaryInTheWay, got \(error)")
         return
       }
-      #expect(error.code == "cannot_write")
+      #expect(error.code == .cannotWrite)
       #expect(error.description.contains("symbolic link"))
       #expect(!error.description.contains("atk-tmp"))
     }

@@ -32,7 +32,7 @@ import Testing
       try body()
       return nil
     } catch {
-      return (error as? OutputError)?.code ?? "\(error)"
+      return (error as? OutputError)?.code.rawValue ?? "\(error)"
     }
   }
 
@@ -66,7 +66,7 @@ import Testing
             context: context)
           result = nil
         } catch {
-          result = error.code
+          result = error.code.rawValue
         }
         later.withLock { $0 = result }
         done.signal()

@@ -15,7 +15,7 @@ func openCode(_ path: RawPath) -> String {
     _ = try SoundFile.open(reading: path)
     return "ok"
   } catch {
-    return error.code
+    return error.code.rawValue
   }
 }
 

@@ -2,7 +2,8 @@ import ATKRecords
 import Foundation
 import Testing
 
-/// Checks man/atk-record.5 against the keys the code writes, so the page cannot fall behind.
+/// Checks man/atk-record.5 against the keys and error codes the code writes, so the page cannot
+/// fall behind.
 @Suite struct ManualPageTests {
   /// The repository root, found from this file's path (Tests/ATKRecordsTests/ here).
   static let root = URL(fileURLWithPath: #filePath)
@@ -15,24 +16,45 @@ import Testing
     return text.split(separator: "\n", omittingEmptySubsequences: false)
   }
 
-  @Test func everyKeyIsDocumented() throws {
-    let lines = try Self.recordPageLines()
-    // The KEYS section runs from `.Sh KEYS` to the next `.Sh`.
-    guard let start = lines.firstIndex(of: ".Sh KEYS") else {
-      Issue.record("man/atk-record.5 has no KEYS section")
-      return
-    }
+  /// The names of the `.It Cm <name> ...` entries in the section `.Sh <section>` (up to the
+  /// next `.Sh`); nil when the page has no such section.
+  static func entries(inSection section: String) throws -> Set<String>? {
+    let lines = try recordPageLines()
+    guard let start = lines.firstIndex(of: ".Sh \(section)") else { return nil }
     let end = lines[(start + 1)...].firstIndex { $0.hasPrefix(".Sh ") } ?? lines.endIndex
-    // Each key gets its own entry there: `.It Cm <key> Pq <type; writers>`.
-    let documented = Set(
+    return Set(
       lines[start..<end].compactMap { line -> String? in
         let words = line.split(separator: " ")
         guard words.count >= 3, words[0] == ".It", words[1] == "Cm" else { return nil }
         return String(words[2])
       })
+  }
+
+  @Test func everyKeyIsDocumented() throws {
+    // Each key gets its own entry in KEYS: `.It Cm <key> Pq <type; writers>`.
+    guard let documented = try Self.entries(inSection: "KEYS") else {
+      Issue.record("man/atk-record.5 has no KEYS section")
+      return
+    }
     for key in Record.Key.all {
       #expect(documented.contains(key), "man/atk-record.5 has no '.It Cm \(key)' entry")
     }
+  }
+
+  @Test func everyErrorCodeIsDocumentedAndEveryDocumentedCodeExists() throws {
+    // Each code gets its own entry in ERROR CODES: `.It Cm <code>`.
+    guard let documented = try Self.entries(inSection: "ERROR CODES") else {
+      Issue.record("man/atk-record.5 has no ERROR CODES section")
+      return
+    }
+    let codes = Set(ErrorCode.allCases.map(\.rawValue))
+    for code in codes.subtracting(documented).sorted() {
+      Issue.record("man/atk-record.5 has no '.It Cm \(code)' entry in ERROR CODES")
+    }
+    for code in documented.subtracting(codes).sorted() {
+      Issue.record("man/atk-record.5 documents '\(code)', which is not an ErrorCode")
+    }
+    #expect(codes.allSatisfy { $0 == $0.lowercased() && !$0.contains("-") && !$0.contains(" ") })
   }
 
   @Test func keysListIsComplete() {

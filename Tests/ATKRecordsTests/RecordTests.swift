@@ -40,13 +40,27 @@ import Testing
     }
   }
 
-  @Test func pathRecordSetsPathAndOrigin() {
-    let path = RawPath(bytes: [0x61, 0xFF, 0x2E, 0x77, 0x61, 0x76])
+  @Test func pathRecordSetsPathOriginAndRelpath() {
+    let path = RawPath(bytes: [0x64, 0x2F, 0x61, 0xFF, 0x2E, 0x77, 0x61, 0x76])
     let record = Record(path: path)
     #expect(record.path == path)
     #expect(record.origin == path)
-    #expect(record.fields.count == 2)
+    #expect(record.relpath == RawPath(bytes: [0x61, 0xFF, 0x2E, 0x77, 0x61, 0x76]))
+    #expect(record.fields.count == 3)
     #expect(record[Record.Key.path] == .bytes(path.bytes))
+  }
+
+  @Test func missingOriginAndRelpathComeFromThePath() {
+    var bare = Record(["path": "in/a.wav", "x": 1])
+    bare.setMissingOriginAndRelpath()
+    #expect(bare.jsonLine == #"{"origin":"in/a.wav","path":"in/a.wav","relpath":"a.wav","x":1}"#)
+    let given = Record(["origin": "first.wav", "path": "in/a.wav", "relpath": "k/a.wav"])
+    var kept = given
+    kept.setMissingOriginAndRelpath()
+    #expect(kept == given)
+    var pathless = Record(["x": 1])
+    pathless.setMissingOriginAndRelpath()
+    #expect(pathless == Record(["x": 1]))
   }
 
   @Test func pathsRoundTripThroughTheWire() throws {
@@ -71,7 +85,7 @@ import Testing
     var record = Record(path: RawPath("a.wav"))
     record["custom"] = "x"
     record.part = [.init(index: 2, count: 3)]
-    let failed = record.failed(code: "truncated", message: "cut short", step: "scan")
+    let failed = record.failed(code: .truncated, message: "cut short", step: "scan")
     #expect(failed.isFailed)
     #expect(failed.isTerminal)
     #expect(failed["custom"] == "x")

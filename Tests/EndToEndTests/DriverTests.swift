@@ -46,6 +46,49 @@ import Testing
     #expect(result.stderr == "atk-scan: error: line 1: record has no 'path'\n")
   }
 
+  /// A record without `origin` or `relpath` gets them from the driver, before the stage sees
+  /// it, whatever the tool (issue 8): `origin` is its `path`, `relpath` its last component.
+  @Test(arguments: [
+    ("atk-scan", [String]()), ("atk-convert", ["flac", "-o", "o"]),
+    ("atk-split", ["0.5", "-o", "o"]),
+  ])
+  func theDriverSetsOriginAndRelpath(tool: String, arguments: [String]) throws {
+    let dir = try TemporaryDirectory()
+    try TestFiles.wav(dir.raw.appending("x.wav"), frames: 4000)
+    try TestFiles.folder(dir.raw.appending("sub"))
+    try TestFiles.wav(dir.raw.appending("sub/y.wav"), frames: 4000)
+    let lines = [
+      #"{"path":"x.wav"}"#, #"{"path":"sub/y.wav"}"#, #"{"path":"missing.wav"}"#,
+      #"{"origin":"first.wav","path":"x.wav","relpath":"keep/x.wav"}"#,
+    ]
+    let input = lines.joined(separator: "\n") + "\n"
+    let result = try runTool(tool, arguments, stdin: input, cwd: dir.path)
+    #expect(result.status == 1, "\(result.stderr)")
+    let step = String(tool.dropFirst(4))
+    let byOrigin = Dictionary(grouping: result.records) { $0.origin?.display ?? "none" }
+    #expect(byOrigin.keys.sorted() == ["first.wav", "missing.wav", "sub/y.wav", "x.wav"])
+    for record in result.records {
+      #expect(record["step"]?.stringValue == step, "\(record.jsonLine)")
+      #expect(record.relpath != nil, "\(record.jsonLine)")
+    }
+    let missing = byOrigin["missing.wav"]?.first
+    #expect(missing?.errorInfo?.code == "not_found")
+    #expect(missing?.relpath == RawPath("missing.wav"), "\(missing?.jsonLine ?? "")")
+    let relpaths = (byOrigin["sub/y.wav"] ?? []).compactMap { $0.relpath?.display }
+    let kept = (byOrigin["first.wav"] ?? []).compactMap { $0.relpath?.display }
+    switch tool {
+    case "atk-scan":
+      #expect(relpaths == ["y.wav"])
+      #expect(kept == ["keep/x.wav"])
+    case "atk-convert":
+      #expect(relpaths == ["y.flac"])
+      #expect(kept == ["keep/x.flac"])
+    default:
+      #expect(relpaths == ["y_segment_001.wav"])
+      #expect(kept == ["keep/x_segment_001.wav"])
+    }
+  }
+
   @Test func failureIsSticky() throws {
     let dir = try TemporaryDirectory()
     var input = "{bad\n"

@@ -266,7 +266,8 @@ import Testing
     }
   }
 
-  /// The same colliding inputs 20 times with `-j 1` and `-j 4`: the same records every time.
+  /// The same colliding inputs 20 times with `-j 1` and `-j 4`: the same records every time,
+  /// for every tool that writes outputs. The inputs have no `origin`; every record gets one.
   @Test(arguments: [("atk-convert", "flac"), ("atk-split", "0.5")])
   func collisionsFailTheSameInputWhateverTheJobs(tool: String, first: String) throws {
     for folder in ["d1", "d2", "d3", "d4"] { try mkdir(folder) }
@@ -295,6 +296,10 @@ import Testing
     #expect(byInput["d2/a.wav"]?.allSatisfy { $0["status"]?.stringValue == "ok" } == true)
     let failures = result.records.filter { $0.isFailed }.map { code($0) }
     #expect(failures == ["not_audio", "output_collision", "output_collision"], "\(result.stderr)")
+    for record in result.records {
+      let input = record["source"]?.stringValue ?? record["path"]?.stringValue
+      #expect(record["origin"]?.stringValue == input, "\(record.jsonLine)")
+    }
   }
 
   // MARK: - SIGPIPE (7.8)

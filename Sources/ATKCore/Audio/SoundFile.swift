@@ -39,12 +39,12 @@ public final class SoundFile {
 
   /// Opens `path` for reading (`sf_open_fd`), classifying every way that can fail.
   ///
-  /// - Throws: `SoundFileError.cannotOpen` with a code from `SoundFileError.Code`.
+  /// - Throws: `SoundFileError.cannotOpen` with the code that says why.
   public static func open(reading path: RawPath) throws(SoundFileError) -> SoundFile {
     var status = stat()
     if path.withCString({ stat($0, &status) }) != 0 {
       let code = errno
-      let kind: SoundFileError.Code =
+      let kind: ErrorCode =
         switch code {
         case ENOENT, ENOTDIR: .notFound
         case ELOOP: .symlinkLoop
@@ -390,25 +390,15 @@ public final class SoundFile {
 }
 
 /// Why libsndfile could not read or write a file.
-public enum SoundFileError: Error, Sendable, CustomStringConvertible {
-  /// The distinct failures of opening an input; each is an `error.code` in records.
-  public enum Code: String, Sendable {
-    case notFound = "not_found"
-    /// A symbolic link loop (`ELOOP`): the same code the folder walk gives.
-    case symlinkLoop = "symlink_loop"
-    case unreadable = "unreadable"
-    case emptyFile = "empty_file"
-    case truncated = "truncated"
-    case corrupt = "corrupt"
-    case notAudio = "not_audio"
-    case unsupportedFormat = "unsupported_format"
-  }
-
-  case cannotOpen(path: RawPath, code: Code, reason: String)
+public enum SoundFileError: RecordError, Sendable {
+  /// The file could not be opened as audio: `not_found`, `symlink_loop` (the code the folder
+  /// walk gives), `unreadable`, `empty_file`, `truncated`, `corrupt`, `not_audio` or
+  /// `unsupported_format`.
+  case cannotOpen(path: RawPath, code: ErrorCode, reason: String)
   case cannotRead(path: RawPath, reason: String)
   case cannotWrite(path: RawPath, reason: String)
   /// The file opened, but decoding it found damage (`truncated`, `corrupt`).
-  case damaged(path: RawPath, code: Code, reason: String)
+  case damaged(path: RawPath, code: ErrorCode, reason: String)
 
   public var description: String {
     switch self {
@@ -420,11 +410,11 @@ public enum SoundFileError: Error, Sendable, CustomStringConvertible {
   }
 
   /// The `error.code` of a record that failed this way.
-  public var code: String {
+  public var code: ErrorCode {
     switch self {
-    case .cannotOpen(_, let code, _), .damaged(_, let code, _): code.rawValue
-    case .cannotRead: "read_error"
-    case .cannotWrite: "cannot_write"
+    case .cannotOpen(_, let code, _), .damaged(_, let code, _): code
+    case .cannotRead: .readError
+    case .cannotWrite: .cannotWrite
     }
   }
 }

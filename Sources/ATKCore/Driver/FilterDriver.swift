@@ -15,8 +15,10 @@ import ATKRecords
 /// ignored), the tool stops the same way, quietly, and exits with 141 as if killed by SIGPIPE.
 ///
 /// Before any worker sees a record, the reader thread admits it, in input order: a record
-/// whose path keys are unusable fails as `bad_record`, and, for a stage with `outputPaths`,
-/// the record's files are noted as inputs of the run and its output name is put in line.
+/// whose path keys are unusable fails as `bad_record`; one without `origin` or `relpath` gets
+/// them from its `path` (as a bare path does), whatever the tool; and, for a stage with
+/// `outputPaths`, the record's files are noted as inputs of the run and its output name is put
+/// in line.
 public struct FilterDriver {
   private let options: DriverOptions
   private let diagnostics: Diagnostics
@@ -116,7 +118,6 @@ public struct FilterDriver {
   private func startReader(_ shared: SharedState, stage: some Stage) {
     let options = self.options
     let outputs = stage.outputPaths
-    let step = AudioFormat.step(forTool: options.tool)
     startThread {
       var source = InputSource(options: options, skipping: outputs?.root)
       // The sequence number of the next record: only this thread adds to `readCount`.
@@ -135,7 +136,7 @@ public struct FilterDriver {
         }
         guard let item, !Cancellation.isRequested else { break }
         for folder in source.takeWalkedFolders() { outputs?.noteFolder(folder, from: sequence) }
-        let admitted = Self.admit(item, sequence: sequence, outputs: outputs, step: step)
+        let admitted = Self.admit(item, sequence: sequence, stage: stage)
         shared.monitor.locked {
           while shared.readCount - shared.written >= shared.window && !Cancellation.isRequested {
             shared.monitor.wait(milliseconds: 100)
@@ -154,21 +155,21 @@ public struct FilterDriver {
   }
 
   /// Checks a record before any worker sees it, in input order: notes its files as inputs of
-  /// the run, fails it when its path keys are unusable, and puts its output name in line.
-  private static func admit(
-    _ item: InputItem, sequence: Int, outputs: OutputPaths?, step: String
-  ) -> InputItem {
+  /// the run, fails it when its path keys are unusable, sets its missing `origin` and
+  /// `relpath`, and puts its output name in line.
+  private static func admit(_ item: InputItem, sequence: Int, stage: some Stage) -> InputItem {
+    let outputs = stage.outputPaths
     switch item {
-    case .work(let record, let line):
+    case .work(var record, let line):
       outputs?.noteInputs(of: record, at: sequence)
       if let problem = record.pathProblem {
-        return .failure(record.failed(code: "bad_record", message: problem, step: step), line: line)
+        return .failure(stage.failed(record, .badRecord, problem), line: line)
       }
+      record.setMissingOriginAndRelpath()
       do { try outputs?.admit(record, at: sequence) } catch {
-        return .failure(
-          record.failed(code: error.code, message: error.description, step: step), line: line)
+        return .failure(stage.failed(record, error), line: line)
       }
-      return item
+      return .work(record, line: line)
     case .passThrough(let record, _), .failure(let record, _):
       outputs?.noteInputs(of: record, at: sequence)
       return item

@@ -98,9 +98,7 @@ struct InputSource {
       walkLine = line
       return nil
     }
-    var record = Record(path: path)
-    record.relpath = path.lastComponent
-    return .work(record, line: line)
+    return .work(Record(path: path), line: line)
   }
 
   /// The item for a walk's entry; nil for a folder skipped (noted with `--verbose`).
@@ -129,6 +127,6 @@ struct InputSource {
     if !text.isEmpty {
       record["text"] = .text(Array(text.prefix(512)))
     }
-    return .failure(record.failed(code: "bad_record", message: message, step: step), line: number)
+    return .failure(record.failed(code: .badRecord, message: message, step: step), line: number)
   }
 }

@@ -30,7 +30,16 @@ public struct StageContext: Sendable {
 /// output from an input still emits one record for it with `dropped` set (see atk-record(5)).
 /// A stage that sees `CancellationError` removes what it was writing and rethrows; that input
 /// then emits nothing and is left for a resume.
+///
+/// The driver keeps the record contract, so a stage only does its own work: a record reaches
+/// `process` with a usable `path` and with `origin` and `relpath` set (from the path when it
+/// arrived without them), and a stage marks what it emits with `succeeded(_:)` or
+/// `failed(_:_:_:)`, which write its `step`.
 public protocol Stage: Sendable {
+  /// The stage's name in the `step` key of the records it writes: the tool's name without
+  /// `atk-` (`scan`, `convert`, `split`).
+  static var step: String { get }
+
   /// Handles one record.
   func process(_ record: Record, context: StageContext, emit: (Record) -> Void) throws(
     CancellationError)
@@ -46,4 +55,23 @@ public protocol Stage: Sendable {
 
 extension Stage {
   public var outputPaths: OutputPaths? { nil }
+
+  /// `output` as a record this stage finished: `status` ok, no `error`, and this stage's `step`.
+  public func succeeded(_ output: Record) -> Record {
+    var record = output
+    record[Record.Key.status] = "ok"
+    record[Record.Key.error] = nil
+    record[Record.Key.step] = .string(Self.step)
+    return record
+  }
+
+  /// `record` failed by this stage with `code` and `message` (see `Record.failed`).
+  public func failed(_ record: Record, _ code: ErrorCode, _ message: String) -> Record {
+    record.failed(code: code, message: message, step: Self.step)
+  }
+
+  /// `record` failed by this stage as `error` says: its code and its description.
+  public func failed(_ record: Record, _ error: some RecordError) -> Record {
+    record.failed(code: error.code, message: error.description, step: Self.step)
+  }
 }

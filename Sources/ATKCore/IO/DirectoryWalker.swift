@@ -18,7 +18,7 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
     /// A regular file (or a link to one) with its path below the root.
     case file(path: RawPath, relpath: RawPath)
     /// Something that could not be walked: an unreadable folder, a link loop, a dangling link.
-    case problem(path: RawPath, relpath: RawPath, code: String, message: String)
+    case problem(path: RawPath, relpath: RawPath, code: ErrorCode, message: String)
     /// A folder not entered, and why (an atk output folder).
     case skipped(path: RawPath, relpath: RawPath, reason: String)
   }
@@ -85,15 +85,15 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
           if let extensions, !ext.isEmpty, !extensions.contains(ext) { continue }
           if code == ELOOP {
             return .problem(
-              path: path, relpath: relpath, code: "symlink_loop",
+              path: path, relpath: relpath, code: .symlinkLoop,
               message: "symbolic link loop")
           }
           return .problem(
-            path: path, relpath: relpath, code: "dangling_link",
+            path: path, relpath: relpath, code: .danglingLink,
             message: "symbolic link to a missing target")
         }
         return .problem(
-          path: path, relpath: relpath, code: "unreadable",
+          path: path, relpath: relpath, code: .unreadable,
           message: String(cString: strerror(code)))
       }
       switch info.st_mode & S_IFMT {
@@ -126,19 +126,19 @@ public struct DirectoryWalker: IteratorProtocol, Sequence {
     var info = known ?? stat()
     if known == nil, path.withCString({ stat($0, &info) }) != 0 {
       return .problem(
-        path: path, relpath: relpath, code: "not_found", message: String(cString: strerror(errno)))
+        path: path, relpath: relpath, code: .notFound, message: String(cString: strerror(errno)))
     }
     let id = FolderID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     if stack.contains(where: { $0.id == id }) {
       return .problem(
-        path: path, relpath: relpath, code: "symlink_loop",
+        path: path, relpath: relpath, code: .symlinkLoop,
         message: "symbolic link loop (leads back to a folder that contains it)")
     }
     // A second link to a folder already walked elsewhere: its files were already returned.
     guard visited.insert(id).inserted else { return nil }
     guard let folder = path.withCString({ opendir($0) }) else {
       return .problem(
-        path: path, relpath: relpath, code: "unreadable_folder",
+        path: path, relpath: relpath, code: .unreadableFolder,
         message: "cannot list folder: \(String(cString: strerror(errno)))")
     }
     defer { closedir(folder) }

@@ -190,7 +190,7 @@ public final class OutputFile {
 }
 
 /// Why an output could not be written, or may not be.
-public enum OutputError: Error, Sendable, CustomStringConvertible {
+public enum OutputError: RecordError, Sendable {
   /// The file or its folder could not be made.
   case cannotCreate(path: RawPath, reason: String)
   /// A file (not a folder) is where a folder of the output must be.
@@ -243,15 +243,15 @@ public enum OutputError: Error, Sendable, CustomStringConvertible {
   }
 
   /// The `error.code` of a record that failed this way.
-  public var code: String {
+  public var code: ErrorCode {
     switch self {
     case .cannotCreate, .notAFolder, .linkBelowOutputFolder, .temporaryInTheWay, .cannotFinish:
-      "cannot_write"
-    case .busy, .collision: "output_collision"
-    case .isSource: "output_is_source"
-    case .readOnly: "output_read_only"
-    case .badRelpath: "bad_record"
-    case .interrupted: "interrupted"
+      .cannotWrite
+    case .busy, .collision: .outputCollision
+    case .isSource: .outputIsSource
+    case .readOnly: .outputReadOnly
+    case .badRelpath: .badRecord
+    case .interrupted: .interrupted
     }
   }
 }

@@ -364,7 +364,8 @@ extension Journal {
       }
     }
     if isCut(line) { return line }
-    guard let record = try? Record(line: line), record.errorInfo?.code == "bad_record",
+    guard let record = try? Record(line: line),
+      record.errorInfo?.code == ErrorCode.badRecord.rawValue,
       let text = record["text"]?.stringBytes, isCut(text)
     else { return nil }
     return text

@@ -28,7 +28,7 @@ extension ConvertStage {
     if Cancellation.isRequested { throw .cancelled }
     if decoded.signatureMatches == false {
       throw .failed(
-        code: "corrupt",
+        code: .corrupt,
         message: "corrupt: the decoded audio does not match the file's MD5 signature")
     }
     return decoded.frames
@@ -48,7 +48,7 @@ extension ConvertStage {
     guard input >= 0 else {
       let reason = String(cString: strerror(errno))
       output.abandon()
-      throw .failed(code: "unreadable", message: "cannot open: \(reason)")
+      throw .failed(code: .unreadable, message: "cannot open: \(reason)")
     }
     defer { close(input) }
     do {
@@ -88,7 +88,7 @@ extension ConvertStage {
           continue
         }
         throw .failed(
-          code: "cannot_write",
+          code: .cannotWrite,
           message: "cannot write '\(path.display)': \(String(cString: strerror(errno)))")
       }
       let n = read(input, buffer, 1 << 20)
@@ -96,12 +96,12 @@ extension ConvertStage {
       if n < 0 {
         if errno == EINTR { continue }
         throw .failed(
-          code: "read_error", message: "cannot read: \(String(cString: strerror(errno)))")
+          code: .readError, message: "cannot read: \(String(cString: strerror(errno)))")
       }
       let failure = Descriptor.writeAll(output, buffer, count: n)
       if failure != 0 {
         throw .failed(
-          code: "cannot_write",
+          code: .cannotWrite,
           message: "cannot write '\(path.display)': \(String(cString: strerror(failure)))")
       }
     }

@@ -21,7 +21,7 @@ extension ConvertStage {
     } catch {
       switch error {
       case .cancelled: throw .cancelled
-      case .processing(let problem): throw .failed(code: "cannot_write", message: problem.reason)
+      case .processing(let problem): throw .failed(code: .cannotWrite, message: problem.reason)
       case .output(let problem): throw Failure(problem)
       }
     }
@@ -63,7 +63,9 @@ extension ConvertStage {
         resampler = try Resampler(
           from: source.sampleRate, to: settings.sampleRate, channels: channels,
           maxInputFrames: frames)
-      } catch { throw Failure(error) }
+      } catch {
+        throw .failed(code: .cannotWrite, message: error.description)
+      }
       steps.append(resampler)
       frames = resampler.maxOutputFrames
     }

@@ -15,6 +15,8 @@ import ATKRecords
 /// in input order (the later one fails with `output_collision`), and sources, read-only files
 /// and links are never written through.
 public struct ConvertStage: Stage {
+  public static let step = "convert"
+
   /// What to write.
   public struct Options: Sendable {
     /// The output format.
@@ -109,16 +111,15 @@ public struct ConvertStage: Stage {
     throws(CancellationError)
   {
     guard let path = record.path else {
-      emit(record.failed(code: "bad_record", message: "record has no 'path'", step: "convert"))
+      emit(failed(record, .badRecord, "record has no 'path'"))
       return
     }
     let target: (relpath: RawPath, path: RawPath)
     do { target = try outputLocation(for: record, path: path) } catch {
-      emit(record.failed(code: error.code, message: error.description, step: "convert"))
+      emit(failed(record, error))
       return
     }
     var output = record
-    if output.origin == nil { output.origin = path }
     do {
       let result = try convert(path, to: target, context: context)
       marker.place(in: options.outputDirectory, diagnostics: context.diagnostics)
@@ -134,16 +135,9 @@ public struct ConvertStage: Stage {
         output[Record.Key.encoderDelay] = result.encoderDelay.map { .int(Int64($0)) }
         output[Record.Key.encoderPadding] = result.encoderPadding.map { .int(Int64($0)) }
       }
-      output[Record.Key.status] = "ok"
-      output[Record.Key.error] = nil
-      output[Record.Key.step] = "convert"
-      emit(output)
+      emit(succeeded(output))
     } catch {
-      switch error {
-      case .cancelled: throw CancellationError()
-      case .failed(let code, let message):
-        emit(output.failed(code: code, message: message, step: "convert"))
-      }
+      try emitFailure(error, of: record, emit)
     }
   }
 
@@ -161,22 +155,7 @@ public struct ConvertStage: Stage {
   // MARK: - Converting one file
 
   /// Why one input failed, or that a stop was asked for.
-  enum Failure: Error {
-    case cancelled
-    case failed(code: String, message: String)
-
-    init(_ error: SoundFileError) { self = .failed(code: error.code, message: error.description) }
-    init(_ error: OutputError) {
-      if case .interrupted = error {
-        self = .cancelled
-      } else {
-        self = .failed(code: error.code, message: error.description)
-      }
-    }
-    init(_ error: ResamplerError) {
-      self = .failed(code: "cannot_write", message: error.description)
-    }
-  }
+  typealias Failure = StageFailure
 
   /// What one conversion produced.
   struct Result {
@@ -283,7 +262,7 @@ public struct ConvertStage: Stage {
   /// The failure of an input that decoded to `frames` of the `declared`.
   static func truncated(_ frames: Int64, of declared: Int64) -> Failure {
     .failed(
-      code: "truncated",
+      code: .truncated,
       message: "truncated: \(frames) of \(declared) declared frames could be decoded")
   }
 

@@ -6,6 +6,8 @@ import CSndFile
 /// Files that cannot be read become failed records whose `error.code` says why: `not_found`,
 /// `unreadable`, `empty_file`, `truncated`, `corrupt`, `not_audio`, `unsupported_format`.
 public struct ScanStage: Stage {
+  public static let step = "scan"
+
   /// How thoroughly to look.
   public struct Options: Sendable {
     /// Decode every file to the end, to catch damage past the header, and check a FLAC's
@@ -20,24 +22,19 @@ public struct ScanStage: Stage {
 
   public func process(_ record: Record, context: StageContext, emit: (Record) -> Void) {
     guard let path = record.path else {
-      emit(record.failed(code: "bad_record", message: "record has no 'path'", step: "scan"))
+      emit(failed(record, .badRecord, "record has no 'path'"))
       return
     }
     var output = record
-    if output.origin == nil { output.origin = path }
-    if output.relpath == nil { output.relpath = path.lastComponent }
     do {
       let file = try SoundFile.open(reading: path)
       let facts = try probe(file, path: path)
       facts.apply(to: &output)
       let tags = file.tags.filter { $0.key != "software" }
       output[Record.Key.tags] = tags.isEmpty ? nil : .object(tags.mapValues { .string($0) })
-      output[Record.Key.status] = "ok"
-      output[Record.Key.error] = nil
-      output[Record.Key.step] = "scan"
-      emit(output)
+      emit(succeeded(output))
     } catch {
-      emit(output.failed(code: error.code, message: error.description, step: "scan"))
+      emit(failed(record, error))
     }
   }
 

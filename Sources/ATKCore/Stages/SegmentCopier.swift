@@ -97,9 +97,9 @@ final class SegmentCopier {
 
   /// Writes `frames` into `output` (not yet committed) and returns the facts of the result.
   ///
-  /// - Throws: `CancellationError` on a stop; `SplitError.truncated` when the input ends
-  ///   before the run does; `SplitError`, `SoundFileError` otherwise.
-  func copy(_ frames: Range<Int64>, into output: OutputFile) throws -> AudioFacts {
+  /// - Throws: `.cancelled` on a stop; a failure coded `truncated` when the input ends before
+  ///   the run does, and as `SplitError` and `SoundFileError` say otherwise.
+  func copy(_ frames: Range<Int64>, into output: OutputFile) throws(StageFailure) -> AudioFacts {
     switch mode {
     case .bytes(let layout, let descriptor):
       return try copyBytes(frames, layout: layout, from: descriptor, into: output)
@@ -110,26 +110,32 @@ final class SegmentCopier {
 
   private func copyBytes(
     _ frames: Range<Int64>, layout: WAVLayout, from source: Int32, into output: OutputFile
-  ) throws -> AudioFacts {
+  ) throws(StageFailure) -> AudioFacts {
     let count = Int64(frames.count)
     guard let (header, padByte) = layout.header(frames: count) else {
-      throw SplitError.cannotWrite(
-        path: output.finalPath, reason: "a WAV segment cannot hold more than 4 GiB")
+      throw StageFailure(
+        SplitError.cannotWrite(
+          path: output.finalPath, reason: "a WAV segment cannot hold more than 4 GiB"))
     }
-    try header.withUnsafeBytes { try write($0.baseAddress!, header.count, to: output) }
+    let headerFailure = header.withUnsafeBytes {
+      Descriptor.writeAll(output.descriptor, $0.baseAddress!, count: header.count)
+    }
+    try check(headerFailure, writing: output)
     var offset = layout.dataOffset + frames.lowerBound * Int64(layout.blockAlign)
     var remaining = count * Int64(layout.blockAlign)
     while remaining > 0 {
-      try context.checkCancellation()
+      do { try context.checkCancellation() } catch { throw StageFailure(error) }
       let n = pread(source, buffer, Int(min(Int64(bufferBytes), remaining)), off_t(offset))
       if n < 0 {
         if errno == EINTR { continue }
-        throw SplitError.cannotRead(reason: String(cString: strerror(errno)))
+        throw StageFailure(SplitError.cannotRead(reason: String(cString: strerror(errno))))
       }
       if n == 0 {
         let decoded = (offset - layout.dataOffset) / Int64(layout.blockAlign)
-        throw SplitError.truncated(
-          decoded: decoded, declared: declaredFrames, reason: "the file got shorter while reading")
+        throw StageFailure(
+          SplitError.truncated(
+            decoded: decoded, declared: declaredFrames,
+            reason: "the file got shorter while reading"))
       }
       try write(buffer, n, to: output)
       offset += Int64(n)
@@ -146,20 +152,30 @@ final class SegmentCopier {
   }
 
   /// Writes all of `count` bytes to the segment.
-  private func write(_ bytes: UnsafeRawPointer, _ count: Int, to output: OutputFile) throws {
-    let failure = Descriptor.writeAll(output.descriptor, bytes, count: count)
+  private func write(_ bytes: UnsafeRawPointer, _ count: Int, to output: OutputFile)
+    throws(StageFailure)
+  {
+    try check(Descriptor.writeAll(output.descriptor, bytes, count: count), writing: output)
+  }
+
+  /// Throws the failure to write `output` that the `errno` value `failure` (0: none) stands for.
+  private func check(_ failure: Int32, writing output: OutputFile) throws(StageFailure) {
     if failure != 0 {
-      throw SplitError.cannotWrite(path: output.finalPath, reason: String(cString: strerror(failure)))
+      throw StageFailure(
+        SplitError.cannotWrite(path: output.finalPath, reason: String(cString: strerror(failure))))
     }
   }
 
-  private func decode(_ frames: Range<Int64>, into output: OutputFile) throws -> AudioFacts {
+  private func decode(_ frames: Range<Int64>, into output: OutputFile) throws(StageFailure)
+    -> AudioFacts
+  {
     precondition(frames.lowerBound == position, "segments must be copied in order")
-    let sink = try AudioSinks.open(settings, into: output)
+    let sink: any AudioSink
+    do { sink = try AudioSinks.open(settings, into: output) } catch { throw StageFailure(error) }
     let integers = sink.prefersIntegers
     var remaining = Int64(frames.count)
     while remaining > 0 {
-      try context.checkCancellation()
+      do { try context.checkCancellation() } catch { throw StageFailure(error) }
       let want = Int(min(Int64(Self.blockFrames), remaining))
       let got =
         integers
@@ -167,17 +183,23 @@ final class SegmentCopier {
         : file.read(into: buffer.assumingMemoryBound(to: Float.self), frames: want)
       if got <= 0 {
         let reason = file.lastError
-        throw SplitError.truncated(
-          decoded: position, declared: declaredFrames, reason: reason == "No Error." ? "" : reason)
+        throw StageFailure(
+          SplitError.truncated(
+            decoded: position, declared: declaredFrames,
+            reason: reason == "No Error." ? "" : reason))
       }
-      if integers {
-        try sink.write(UnsafePointer(buffer.assumingMemoryBound(to: Int32.self)), frames: got)
-      } else {
-        try sink.write(UnsafePointer(buffer.assumingMemoryBound(to: Float.self)), frames: got)
+      do {
+        if integers {
+          try sink.write(UnsafePointer(buffer.assumingMemoryBound(to: Int32.self)), frames: got)
+        } else {
+          try sink.write(UnsafePointer(buffer.assumingMemoryBound(to: Float.self)), frames: got)
+        }
+      } catch {
+        throw StageFailure(error)
       }
       position += Int64(got)
       remaining -= Int64(got)
     }
-    return try sink.finish()
+    do { return try sink.finish() } catch { throw StageFailure(error) }
   }
 }

@@ -24,6 +24,8 @@ import CSndFile
 /// same names are caught in input order, and no segment replaces a source, a read-only file or
 /// writes through a link.
 public struct SplitStage: Stage {
+  public static let step = "split"
+
   /// What to cut and where to put it.
   public struct Options: Sendable {
     /// Segment length in seconds (> 0; fractions allowed).
@@ -56,29 +58,23 @@ public struct SplitStage: Stage {
     throws(CancellationError)
   {
     guard let path = record.path else {
-      emit(record.failed(code: "bad_record", message: "record has no 'path'", step: "split"))
+      emit(failed(record, .badRecord, "record has no 'path'"))
       return
     }
     do {
       for output in try split(record, path: path, context: context) { emit(output) }
       marker.place(in: options.outputDirectory, diagnostics: context.diagnostics)
-    } catch let error as CancellationError {
-      throw error
-    } catch let error as SoundFileError {
-      emit(record.failed(code: error.code, message: error.description, step: "split"))
-    } catch let error as OutputError {
-      if case .interrupted = error { throw CancellationError() }
-      emit(record.failed(code: error.code, message: error.description, step: "split"))
-    } catch let error as SplitError {
-      emit(record.failed(code: error.code, message: error.description, step: "split"))
     } catch {
-      emit(record.failed(code: "split_error", message: "\(error)", step: "split"))
+      try emitFailure(error, of: record, emit)
     }
   }
 
   /// Writes every segment of `path` and returns their records; on any error, removes them.
-  private func split(_ record: Record, path: RawPath, context: StageContext) throws -> [Record] {
-    let probe = try SoundFile.open(reading: path)
+  private func split(_ record: Record, path: RawPath, context: StageContext)
+    throws(StageFailure) -> [Record]
+  {
+    let probe: SoundFile
+    do { probe = try SoundFile.open(reading: path) } catch { throw StageFailure(error) }
     let isMP3 = AudioFormat.containerName(probe.format) == "mp3"
     var file = probe
     var total = probe.frames
@@ -92,22 +88,30 @@ public struct SplitStage: Stage {
         total = counted
         untaggedMP3 = true
       }
-      file = try SoundFile.open(streaming: path)
+      do { file = try SoundFile.open(streaming: path) } catch { throw StageFailure(error) }
     }
     let rate = probe.sampleRate
     guard let length = FrameCount.frames(seconds: options.seconds, sampleRate: rate) else {
-      throw SplitError.lengthOutOfRange("a segment length", options.seconds, sampleRate: rate)
+      throw StageFailure(
+        SplitError.lengthOutOfRange("a segment length", options.seconds, sampleRate: rate))
     }
-    guard length >= 1 else { throw SplitError.segmentTooShort(options.seconds, sampleRate: rate) }
+    guard length >= 1 else {
+      throw StageFailure(SplitError.segmentTooShort(options.seconds, sampleRate: rate))
+    }
     guard let minLast = FrameCount.frames(seconds: options.minLastSeconds, sampleRate: rate) else {
-      throw SplitError.lengthOutOfRange("--min-last", options.minLastSeconds, sampleRate: rate)
+      throw StageFailure(
+        SplitError.lengthOutOfRange("--min-last", options.minLastSeconds, sampleRate: rate))
     }
     if !FrameCount.isPlausible(total) {
       // The header does not state the length (a FLAC written to a pipe): count the frames by
       // decoding, then read the file again from the start.
       total = file.decodeToEnd(shouldStop: { Cancellation.isRequested }).frames
-      try context.checkCancellation()
-      file = isMP3 ? try SoundFile.open(streaming: path) : try SoundFile.open(reading: path)
+      do { try context.checkCancellation() } catch { throw StageFailure(error) }
+      do {
+        file = isMP3 ? try SoundFile.open(streaming: path) : try SoundFile.open(reading: path)
+      } catch {
+        throw StageFailure(error)
+      }
     }
     // An untagged MP3 decodes to the encoder's delay and padding on top of its audio (LAME: at
     // most 2,016 frames): a last piece no longer than that is not a segment of its own.
@@ -116,7 +120,8 @@ public struct SplitStage: Stage {
         total: total, length: length,
         minLast: untaggedMP3 ? max(minLast, Self.mp3Slack + 1) : minLast)
     else {
-      throw SplitError.lengthOutOfRange("a segment length", options.seconds, sampleRate: rate)
+      throw StageFailure(
+        SplitError.lengthOutOfRange("a segment length", options.seconds, sampleRate: rate))
     }
     if total < length {
       let duration = AudioFacts(
@@ -128,7 +133,10 @@ public struct SplitStage: Stage {
     }
 
     let settings = encoderSettings(for: probe, record: record, path: path)
-    let relpath = try OutputPaths.relativePath(of: record, path: path)
+    let relpath: RawPath
+    do { relpath = try OutputPaths.relativePath(of: record, path: path) } catch {
+      throw StageFailure(error)
+    }
     let relativeFolder = OutputPaths.folder(of: relpath)
     let folder = options.outputDirectory.appending(relativeFolder)
     let prefix = relpath.stem.bytes + Array("_segment_".utf8)
@@ -136,9 +144,13 @@ public struct SplitStage: Stage {
     let names = (0..<plan.count).map {
       relativeFolder.appending(RawPath(bytes: prefix + Array(plan.number(of: $0).utf8) + suffix))
     }
-    try paths.claim(
-      relativeFolder.appending(RawPath(bytes: prefix + Array("NNN".utf8) + suffix)), files: names,
-      input: path, context: context)
+    do {
+      try paths.claim(
+        relativeFolder.appending(RawPath(bytes: prefix + Array("NNN".utf8) + suffix)),
+        files: names, input: path, context: context)
+    } catch {
+      throw StageFailure(error)
+    }
 
     let copier = SegmentCopier(
       file: file, declaredFrames: total, path: path, settings: settings, context: context)
@@ -146,15 +158,18 @@ public struct SplitStage: Stage {
     let tags = ConvertStage.tagsHeld(by: settings.format, of: settings.tags)
     var committed: [RawPath] = []
     var outputs: [Record] = []
-    do {
+    do throws(StageFailure) {
       for index in 0..<plan.count {
         let name = RawPath(bytes: prefix + Array(plan.number(of: index).utf8) + suffix)
         let frames = plan.frames(of: index)
-        let output = try OutputFile(finalPath: folder.appending(name))
+        let output: OutputFile
+        do { output = try OutputFile(finalPath: folder.appending(name)) } catch {
+          throw StageFailure(error)
+        }
         let facts: AudioFacts
-        do {
+        do throws(StageFailure) {
           facts = try copier.copy(frames, into: output)
-          try output.commit()
+          do { try output.commit() } catch { throw StageFailure(error) }
         } catch {
           output.abandon()
           throw error
@@ -170,16 +185,13 @@ public struct SplitStage: Stage {
         out[Record.Key.reencoded] = nil
         facts.apply(to: &out)
         out[Record.Key.tags] = tags.isEmpty ? nil : .object(tags.mapValues { .string($0) })
-        out[Record.Key.status] = "ok"
-        out[Record.Key.error] = nil
-        out[Record.Key.step] = "split"
         out[Record.Key.segment] = .object([
           "index": .int(Int64(index + 1)), "count": .int(Int64(plan.count)),
           "start_frame": .int(frames.lowerBound),
           "end_frame": .int(frames.lowerBound + facts.frames),
         ])
         out.part = record.part + [Record.Part(index: Int64(index + 1), count: Int64(plan.count))]
-        outputs.append(out)
+        outputs.append(succeeded(out))
       }
     } catch {
       for finished in committed { FileSystem.remove(finished) }
@@ -261,7 +273,7 @@ public struct SplitStage: Stage {
 }
 
 /// Why atk-split failed an input, beyond opening and writing files.
-enum SplitError: Error, CustomStringConvertible {
+enum SplitError: RecordError {
   /// Decoding ended before the frames the header declares.
   case truncated(decoded: Int64, declared: Int64, reason: String)
   /// The segment length rounds to no frames at this sample rate.
@@ -288,12 +300,12 @@ enum SplitError: Error, CustomStringConvertible {
   }
 
   /// The `error.code` of a record that failed this way.
-  var code: String {
+  var code: ErrorCode {
     switch self {
-    case .truncated: "truncated"
-    case .segmentTooShort, .lengthOutOfRange: "bad_option"
-    case .cannotRead: "read_error"
-    case .cannotWrite: "cannot_write"
+    case .truncated: .truncated
+    case .segmentTooShort, .lengthOutOfRange: .badOption
+    case .cannotRead: .readError
+    case .cannotWrite: .cannotWrite
     }
   }
 }
