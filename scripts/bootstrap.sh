@@ -26,13 +26,14 @@ done
 
 # Build and test: the C libraries atk links, pkg-config to find them, groff for lint-man.sh,
 # GNU parallel and time for the fan-out tests and memcheck, python3 for the demo's audio
-# generator, git for SwiftPM, the lame command, which the tests use (never atk) to make MP3s
-# without a Xing/LAME tag, and script(1) (bsdutils), which gives a tool a terminal in the tests
-# of its terminal hints.
+# generator and scripts/fuzz, git for SwiftPM, the lame command, which the tests use (never atk)
+# to make MP3s without a Xing/LAME tag, script(1) (bsdutils), which gives a tool a terminal in
+# the tests of its terminal hints, and jq and sox, which the manual pages' examples use (a test
+# runs every example).
 packages="libsndfile1-dev libmp3lame-dev libsqlite3-dev libsoxr-dev pkg-config groff-base
-  parallel time python3 git ca-certificates lame bsdutils"
+  parallel time python3 git ca-certificates lame bsdutils jq sox"
 # Benchmark peers: never called by atk itself.
-bench_packages="sox libsox-fmt-all ffmpeg flac"
+bench_packages="libsox-fmt-all ffmpeg flac"
 
 wanted=$packages
 [ "$bench" -eq 1 ] && wanted="$wanted $bench_packages"
