@@ -86,7 +86,10 @@ import Testing
     Expectation(
       page: "atk-run.1", marker: "--sshlogin 4/alpha,4/beta",
       rewrite: [("cd /srv/audio\n", ""), ("atk-run --jobs", "atk-run --dry-run --jobs")],
-      why: "hosts alpha and beta and /srv/audio do not exist here: run the --dry-run form in a folder holding raw/"),
+      why: """
+        hosts alpha and beta and /srv/audio do not exist here: run the --dry-run form, in a \
+        folder holding raw/
+        """),
   ]
 
   /// Every example of every page in man/, in page order.
@@ -176,7 +179,8 @@ import Testing
     try TestAudio.writeWAV(folder + "/raw/sub/b c.wav", frames: 12000, channels: 2)
     let source = folder + "/raw/sub/.c.source.wav"
     try TestAudio.writeWAV(source, frames: 44100 * 2, sampleRate: 44100, channels: 2)
-    let lame = try runTool("/usr/bin/lame", ["--quiet", "-V", "2", source, folder + "/raw/sub/c.mp3"])
+    let lame = try runTool(
+      "/usr/bin/lame", ["--quiet", "-V", "2", source, folder + "/raw/sub/c.mp3"])
     guard lame.status == 0 else { throw CocoaError(.fileWriteUnknown) }
     try FileManager.default.removeItem(atPath: source)
     try TestAudio.writeWAV(folder + "/masters/take1.wav", frames: 8000)
@@ -189,16 +193,24 @@ import Testing
   }
 
   /// A saved record stream: the examples' `records.ndjson`, and their standard input.
-  static let savedStream = #"""
-    {"channels":1,"format":"wav","frames":8000,"origin":"raw/a.wav","part":[{"count":2,"index":1}],"path":"out/a_segment_001.wav","status":"ok","step":"split"}
-    {"channels":1,"format":"wav","frames":800,"origin":"raw/a.wav","part":[{"count":2,"index":2}],"path":"out/a_segment_002.wav","status":"ok","step":"split"}
-    {"error":{"code":"empty_file","message":"cannot open: empty file (0 bytes)"},"origin":"raw/x.wav","path":"raw/x.wav","relpath":"x.wav","status":"failed","step":"scan"}
-    {"channels":1,"format":"wav","frames":800,"origin":"raw/caf\udce9.wav","path":"raw/caf\udce9.wav","relpath":"caf\udce9.wav","status":"ok","step":"scan"}
-
-    """#
+  static let savedStream: String = [
+    #"{"channels":1,"format":"wav","frames":8000,"origin":"raw/a.wav","#
+      + #""part":[{"count":2,"index":1}],"path":"out/a_segment_001.wav","status":"ok","#
+      + #""step":"split"}"#,
+    #"{"channels":1,"format":"wav","frames":800,"origin":"raw/a.wav","#
+      + #""part":[{"count":2,"index":2}],"path":"out/a_segment_002.wav","status":"ok","#
+      + #""step":"split"}"#,
+    #"{"error":{"code":"empty_file","message":"cannot open: empty file (0 bytes)"},"#
+      + #""origin":"raw/x.wav","path":"raw/x.wav","relpath":"x.wav","status":"failed","#
+      + #""step":"scan"}"#,
+    #"{"channels":1,"format":"wav","frames":800,"origin":"raw/caf\udce9.wav","#
+      + #""path":"raw/caf\udce9.wav","relpath":"caf\udce9.wav","status":"ok","step":"scan"}"#,
+  ].map { $0 + "\n" }.joined()
 
   @Test func thePagesHaveExamples() {
-    #expect(Self.examples.count >= 30, "found \(Self.examples.count) examples in \(Self.manDirectory)")
+    #expect(
+      Self.examples.count >= 30,
+      "found \(Self.examples.count) examples in \(Self.manDirectory)")
     for page in ["atk-scan.1", "atk-convert.1", "atk-split.1", "atk-journal.1", "atk-run.1"] {
       #expect(Self.examples.contains { $0.page == page }, "\(page) has no examples")
     }
@@ -247,14 +259,15 @@ import Testing
 
   @Test(arguments: examples)
   func exampleRunsAsWritten(_ example: Example) throws {
-    #expect(example.problems.isEmpty, "\(example.page) example \(example.number): \(example.problems)")
+    let name = "\(example.page) example \(example.number)"
+    #expect(example.problems.isEmpty, "\(name): \(example.problems)")
     let expectation = Self.expectations.first {
       $0.page == example.page && example.script.contains($0.marker)
     }
     let syntax = try runTool("/bin/sh", ["-n", "-c", example.script], timeout: 60)
     #expect(
       syntax.status == 0,
-      "\(example.page) example \(example.number) is not POSIX sh:\n\(example.script)\n\(syntax.stderr)")
+      "\(name) is not POSIX sh:\n\(example.script)\n\(syntax.stderr)")
 
     let dir = try TemporaryDirectory()
     let home = dir.file("home")
@@ -281,7 +294,7 @@ import Testing
       let prepared = try shell(setup)
       try #require(
         prepared.status == 0,
-        "\(example.page) example \(example.number): setup exited \(prepared.status):\n\(setup)\n\(prepared.stderr)")
+        "\(name): setup exited \(prepared.status):\n\(setup)\n\(prepared.stderr)")
     }
     var script = example.script
     for (from, to) in expectation?.rewrite ?? [] {
@@ -293,7 +306,7 @@ import Testing
     #expect(
       result.status == status && (needle.isEmpty || result.stderr.contains(needle)),
       """
-      \(example.page) example \(example.number) exited \(result.status), expected \(status)\
+      \(name) exited \(result.status), expected \(status)\
       \(needle.isEmpty ? "" : " with '\(needle)' on stderr"):
       \(script)
       --- stderr:
