@@ -26,14 +26,15 @@ done
 
 # Build and test: the C libraries atk links, pkg-config to find them, groff and mandoc for
 # lint-man.sh, GNU parallel and time for the fan-out tests and memcheck, python3 for the demo's
-# audio generator, git for SwiftPM, the lame command, which the tests use (never atk) to make MP3s
-# without a Xing/LAME tag, script(1) (bsdutils), which gives a tool a terminal in the tests
-# of its terminal hints, and the sqlite3 command, which the journal tests use to check damaged
-# databases and to change one behind atk-journal's back.
+# audio generator and scripts/fuzz, git for SwiftPM, the lame command, which the tests use (never
+# atk) to make MP3s without a Xing/LAME tag, script(1) (bsdutils), which gives a tool a terminal
+# in the tests of its terminal hints, the sqlite3 command, which the journal tests use to check
+# damaged databases and to change one behind atk-journal's back, and jq and sox, which the
+# manual pages' examples use (a test runs every example).
 packages="libsndfile1-dev libmp3lame-dev libsqlite3-dev libsoxr-dev pkg-config groff-base mandoc
-  parallel time python3 git ca-certificates lame bsdutils sqlite3"
+  parallel time python3 git ca-certificates lame bsdutils sqlite3 jq sox"
 # Benchmark peers: never called by atk itself.
-bench_packages="sox libsox-fmt-all ffmpeg flac"
+bench_packages="libsox-fmt-all ffmpeg flac"
 
 wanted=$packages
 [ "$bench" -eq 1 ] && wanted="$wanted $bench_packages"
