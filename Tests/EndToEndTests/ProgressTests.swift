@@ -65,9 +65,9 @@ import Testing
     let lines = progressLines(of: "atk-convert", in: file)
     #expect(lines.count == 2, "\(file.debugDescription)")
     #expect(lines.first == "atk-convert: 1 file", "\(file.debugDescription)")
-    // The second comes a second later, with the rate.
+    // The second comes a second later, with the rate once a second has passed since the start.
     #expect(
-      lines.last?.wholeMatch(of: /atk-convert: 2 files, \d\.\d files\/s/) != nil,
+      lines.last?.wholeMatch(of: /atk-convert: 2 files(, \d\.\d files\/s)?/) != nil,
       "\(file.debugDescription)")
     let screen = try onTerminal("atk-scan raw").output
     #expect(!progressLines(of: "atk-scan", in: screen).isEmpty, "\(screen.debugDescription)")
@@ -129,7 +129,7 @@ import Testing
     #expect(lines.count == 2, "\(failed.stderr.debugDescription)")
     #expect(lines.first == "atk-convert: 1 file, 1 failed", "\(failed.stderr.debugDescription)")
     #expect(
-      lines.last?.hasPrefix("atk-convert: 2 files, 1 failed, ") == true,
+      lines.last?.wholeMatch(of: /atk-convert: 2 files, 1 failed(, \d\.\d files\/s)?/) != nil,
       "\(failed.stderr.debugDescription)")
     // Failures from upstream count too: the end of the pipeline speaks for all of it.
     let piped = try runShell(
@@ -160,7 +160,7 @@ import Testing
             /atk-run: \d+ of \d+\+? files done(, \d+ failed)?(, [0-9.]+ files\/s)?(, ETA [0-9:]+)?/
         ) != nil, "\(line.debugDescription)")
     }
-    #expect(lines.contains { $0.hasPrefix("atk-run: 0 of 30 files done") }, "\(lines)")
+    #expect(lines.contains { $0.hasPrefix("atk-run: 0 of ") }, "\(lines)")
     // The line is cleared at the end, and the tools of the pipeline draw none of their own.
     #expect(screen.hasSuffix("\r\u{1B}[K"), "\(screen.debugDescription)")
     #expect(screen.contains("ATK_PROGRESS=0"))
