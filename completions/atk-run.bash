@@ -16,7 +16,7 @@ _atk_run() {
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "--db --session -s --jobs -j --sshlogin --dry-run -n --resume
-      --retry-failed --help -h --version" -- "$cur"))
+      --retry-failed --progress --no-progress --help -h --version" -- "$cur"))
     return
   fi
   COMPREPLY=($(compgen -f -- "$cur"))

@@ -35,6 +35,8 @@ struct ArgumentNormaliser {
     var defaultSubcommand: [UInt8]?
     /// `help`: everything after it is left to the parser.
     var passThrough = false
+    /// Whether the help lists the command (atk-journal's runner subcommands are left out).
+    var isShown = true
 
     /// The table of `command` and its subcommands.
     init(_ command: any ParsableCommand.Type) {
@@ -44,6 +46,7 @@ struct ArgumentNormaliser {
         for argument in arguments.compactMap(\.objectValue) { add(argument) }
       }
       let configuration = command.configuration
+      isShown = configuration.shouldDisplay
       for subcommand in configuration.subcommands {
         subcommands.append((Array(subcommand._commandName.utf8), Table(subcommand)))
       }
@@ -230,8 +233,8 @@ struct ArgumentNormaliser {
       return Refusal(
         message: "the subcommand '\(name)' goes first: \(commandName) \(name) [options]")
     }
-    let names = parent.subcommands.map { String(decoding: $0.name, as: UTF8.self) }
-      .filter { $0 != "help" }
+    let names = parent.subcommands.filter(\.table.isShown)
+      .map { String(decoding: $0.name, as: UTF8.self) }.filter { $0 != "help" }
     return Refusal(message: "unknown subcommand '\(name)' (\(names.joined(separator: ", ")))")
   }
 

@@ -37,6 +37,13 @@ public struct CommonOptions: ParsableArguments {
   @Flag(name: .shortAndLong, help: "Show notes about each file.")
   public var verbose = false
 
+  @Flag(
+    inversion: .prefixedNo, exclusivity: .chooseLast,
+    help: ArgumentHelp(
+      "Draw a progress line on standard error (default: when standard error is a terminal "
+        + "and standard output is not a pipe, unless ATK_PROGRESS=0)."))
+  public var progress: Bool?
+
   @Flag(help: "Also take files and folders whose names start with '.' from folders.")
   public var hidden = false
 
@@ -62,6 +69,8 @@ public struct CommonOptions: ParsableArguments {
     options.unbuffered = unbuffered
     options.quiet = quiet
     options.verbose = verbose
+    options.progress = ProgressMeter.isWanted(
+      asked: progress, environment: getenv("ATK_PROGRESS").map { String(cString: $0) })
     options.includeHidden = hidden
     options.includeOutputs = includeOutputs
     options.maxRecordBytes = maxRecordBytes

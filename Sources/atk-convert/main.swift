@@ -13,7 +13,7 @@ struct ATKConvert: ParsableCommand {
       """,
     version: atkVersion)
 
-  @Argument(help: "Output format: wav, flac, mp3, ogg or opus.") var format: String
+  @Argument(help: "Output format.") var format: FormatArgument
   @Argument(help: "Files and folders to convert (folders recursively).") var paths: [String] = []
 
   @Option(
@@ -45,13 +45,10 @@ struct ATKConvert: ParsableCommand {
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
-    guard let format = AudioFormat(name: format) else {
-      throw ValidationError("unknown format '\(format)': use wav, flac, mp3, ogg or opus")
-    }
     if let bits, EncoderSettings.SampleEncoding(rawValue: bits) == nil {
       throw ValidationError("--bits is 16, 24, 32 or 32f, not '\(bits)'")
     }
-    if let problem = try stageOptions(format).problem { throw ValidationError(problem) }
+    if let problem = try stageOptions(format.format).problem { throw ValidationError(problem) }
   }
 
   func stageOptions(_ format: AudioFormat) throws -> ConvertStage.Options {
@@ -74,7 +71,7 @@ struct ATKConvert: ParsableCommand {
 
   func run() throws {
     let driver = common.driverOptions(tool: "atk-convert", inputs: paths)
-    let options = try stageOptions(AudioFormat(name: format)!)
+    let options = try stageOptions(format.format)
     try common.run(
       ConvertStage(options: options), options: driver,
       defaultOutput: output == nil ? options.outputDirectory : nil)

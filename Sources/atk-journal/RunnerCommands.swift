@@ -1,5 +1,5 @@
 // The subcommands atk-run uses to keep a session's state: begin, mark-scanned, finish,
-// reset-failed.
+// reset-failed, counts. They work like the others but are left out of the help.
 import ATKCommandLine
 import ATKCore
 import ATKRecords
@@ -11,7 +11,8 @@ import ArgumentParser
 
 struct Begin: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Start a session for atk-run, storing its pipeline, folder and inputs.")
+    abstract: "Start a session for atk-run, storing its pipeline, folder and inputs.",
+    shouldDisplay: false)
   @OptionGroup var location: Location
   @Option(
     name: .shortAndLong, help: ArgumentHelp("The session (default: a new name).", valueName: "name")
@@ -38,7 +39,8 @@ struct Begin: ParsableCommand {
 
 struct MarkScanned: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Record that the scan of a session's inputs ran to its end.")
+    abstract: "Record that the scan of a session's inputs ran to its end.",
+    shouldDisplay: false)
   @OptionGroup var location: Location
   @Argument(help: "The session.") var session: String
 
@@ -52,7 +54,8 @@ struct MarkScanned: ParsableCommand {
 
 struct Finish: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Set a session's status from its origins (or to paused) and print it.")
+    abstract: "Set a session's status from its origins (or to paused) and print it.",
+    shouldDisplay: false)
   @OptionGroup var location: Location
   @Argument(help: "The session.") var session: String
   @Flag(help: "Mark the session paused.") var paused = false
@@ -74,7 +77,8 @@ struct Finish: ParsableCommand {
 
 struct ResetFailed: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Make a session's failed origins pending again, and print how many.")
+    abstract: "Make a session's failed origins pending again, and print how many.",
+    shouldDisplay: false)
   @OptionGroup var location: Location
   @Argument(help: "The session.") var session: String
 
@@ -82,6 +86,25 @@ struct ResetFailed: ParsableCommand {
     try location.run(.readWrite) { journal, writer in
       let count = try journal.resetFailed(session: try journal.existingSession(named: session).id)
       try writer.write(bytes: Array("\(count)\n".utf8))
+      return .ok
+    }
+  }
+}
+
+struct Counts: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print a session's origins, completed, failed and pending, as four numbers.",
+    shouldDisplay: false)
+  @OptionGroup var location: Location
+  @Argument(help: "The session.") var session: String
+
+  func run() throws {
+    try location.run(.readOnly) { journal, writer in
+      let found = try journal.existingSession(named: session)
+      let counts = try journal.originCounts(session: found.id)
+      try writer.write(
+        bytes: Array(
+          "\(counts.origins) \(counts.completed) \(counts.failed) \(counts.pending)\n".utf8))
       return .ok
     }
   }

@@ -29,7 +29,7 @@ struct Tee: ParsableCommand {
   var checkpointMs = 200
   @Option(help: ArgumentHelp("Longest input line accepted, in bytes.", valueName: "bytes"))
   var maxRecordBytes = 1 << 20
-  @Flag(name: .shortAndLong, help: "Do not name a new session on standard error.")
+  @Flag(name: .shortAndLong, help: "Hide warnings and notes (errors are always shown).")
   var quiet = false
 
   func validate() throws {
@@ -40,7 +40,9 @@ struct Tee: ParsableCommand {
   }
 
   func run() throws {
-    let diagnostics = Diagnostics(tool: "atk-journal", quiet: quiet)
+    // The tee's notes (a new session's name) are worth showing by default; -q hides them
+    // with the warnings.
+    let diagnostics = Diagnostics(tool: "atk-journal", quiet: quiet, verbose: !quiet)
     if !quiet && StandardStreams.inputIsTerminal {
       StandardStreams.writeError(
         "atk-journal: reading records from the terminal; pipe a pipeline into me; Ctrl-D to end\n")
@@ -48,7 +50,7 @@ struct Tee: ParsableCommand {
     try location.run(.readWrite) { journal, _ in
       let name = session ?? Journal.newSessionName()
       let opened = try journal.openSession(named: name)
-      if session == nil { diagnostics.warning("session \(name)") }
+      if session == nil { diagnostics.note("session \(name)") }
       var options = JournalTee.Options()
       options.role = pending ? .head(onlyNew: onlyNew) : .tail
       options.checkpointInterval = checkpointInterval

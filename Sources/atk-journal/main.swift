@@ -11,12 +11,17 @@ struct ATKJournal: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "atk-journal",
     abstract: "Record a pipeline's records in an SQLite journal, so a batch can resume.",
-    discussion: "Without a subcommand, copies records from standard input to standard output "
-      + "and records them (see 'tee'). See atk-journal(1).",
+    discussion: """
+      Without a subcommand, copies records from standard input to standard output and records \
+      them (see 'tee'). See atk-journal(1).
+
+      Runner subcommands, for atk-run and not listed here: begin, mark-scanned, finish, \
+      reset-failed, counts.
+      """,
     version: atkVersion,
     subcommands: [
       Tee.self, List.self, Show.self, Pending.self, Export.self, Clean.self, Status.self,
-      Begin.self, MarkScanned.self, Finish.self, ResetFailed.self,
+      Begin.self, MarkScanned.self, Finish.self, ResetFailed.self, Counts.self,
     ],
     defaultSubcommand: Tee.self)
 }

@@ -27,10 +27,8 @@ struct ATKSplit: ParsableCommand {
       "Merge a final piece shorter than this into the one before it.", valueName: "seconds"))
   var minLast = "0"
 
-  @Option(
-    help: ArgumentHelp(
-      "Output format: wav, flac, mp3, ogg or opus (default: the input's).", valueName: "format"))
-  var format: String?
+  @Option(help: ArgumentHelp("Output format (default: the input's).", valueName: "format"))
+  var format: FormatArgument?
 
   @Flag(help: "Replace files at output names that are read-only or belong to another user.")
   var overwrite = false
@@ -40,9 +38,6 @@ struct ATKSplit: ParsableCommand {
   func validate() throws {
     _ = try OptionValue.seconds(seconds, of: "SECONDS")
     _ = try OptionValue.seconds(minLast, of: "--min-last", allowingZero: true)
-    if let format, AudioFormat(name: format) == nil {
-      throw ValidationError("unknown format '\(format)' (wav, flac, mp3, ogg or opus)")
-    }
     if output == "" { throw ValidationError("-o needs a folder") }
   }
 
@@ -51,7 +46,7 @@ struct ATKSplit: ParsableCommand {
     var stage = SplitStage.Options(seconds: try OptionValue.seconds(seconds, of: "SECONDS"))
     if let output { stage.outputDirectory = RawArguments.paths(for: [output])[0] }
     stage.minLastSeconds = try OptionValue.seconds(minLast, of: "--min-last", allowingZero: true)
-    stage.format = format.flatMap { AudioFormat(name: $0) }
+    stage.format = format?.format
     stage.overwrite = overwrite
     try common.run(
       SplitStage(options: stage), options: options,

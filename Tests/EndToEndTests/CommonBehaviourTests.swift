@@ -4,9 +4,6 @@ import Foundation
 import Testing
 
 /// What every filter must do, checked on each `Sources/atk-*` executable alike.
-///
-/// A tool that is still a placeholder on this branch (its `--help` says "not built yet") is
-/// left out until it lands; the manual page check covers every tool regardless.
 @Suite struct CommonBehaviourTests {
   /// The smallest command line that makes each tool a filter writing below `out`.
   static func arguments(for tool: String, out: String) -> [String]? {
@@ -17,12 +14,6 @@ import Testing
     case "atk-journal": ["--db", out + "/journal.db"]
     default: nil
     }
-  }
-
-  /// Tools with their real code, as opposed to placeholders.
-  static let builtTools: [String] = ManPageTests.tools.filter { tool in
-    guard let help = try? runTool(tool, ["--help"], timeout: 60) else { return false }
-    return !help.output.contains("not built yet")
   }
 
   /// A scan record of a fresh 8000-frame WAV, as the line a tool reads.
@@ -40,7 +31,7 @@ import Testing
       "add \(tool)'s minimal arguments to CommonBehaviourTests.arguments(for:out:)")
   }
 
-  @Test(arguments: builtTools)
+  @Test(arguments: ManPageTests.tools)
   func versionMatchesTheOtherTools(tool: String) throws {
     let version = try runTool(tool, ["--version"], timeout: 60)
     let scan = try runTool("atk-scan", ["--version"], timeout: 60)
@@ -48,7 +39,7 @@ import Testing
     #expect(version.output == scan.output)
   }
 
-  @Test(arguments: builtTools)
+  @Test(arguments: ManPageTests.tools)
   func unknownFlagExits64WithNothingOnStdout(tool: String) throws {
     let dir = try TemporaryDirectory()
     let base = try #require(Self.arguments(for: tool, out: dir.file("out")))
@@ -60,7 +51,7 @@ import Testing
 
   /// atk-journal is a tee: it copies a bad line through byte for byte (and journals it with its
   /// line number) instead of turning it into a `bad_record` record; JournalTests checks that.
-  @Test(arguments: builtTools.filter { $0 != "atk-journal" })
+  @Test(arguments: ManPageTests.tools.filter { $0 != "atk-journal" })
   func badJSONLineInTheMiddle(tool: String) throws {
     let dir = try TemporaryDirectory()
     let base = try #require(Self.arguments(for: tool, out: dir.file("out")))
@@ -78,7 +69,7 @@ import Testing
     #expect(result.stderr.contains("\(tool): error: line 2: "))
   }
 
-  @Test(arguments: builtTools)
+  @Test(arguments: ManPageTests.tools)
   func failedRecordsFromUpstreamPassThroughUntouched(tool: String) throws {
     let dir = try TemporaryDirectory()
     let base = try #require(Self.arguments(for: tool, out: dir.file("out")))
@@ -89,7 +80,7 @@ import Testing
     #expect(result.output == failed + "\n")
   }
 
-  @Test(arguments: builtTools)
+  @Test(arguments: ManPageTests.tools)
   func stdoutToDevFullExits2(tool: String) throws {
     let dir = try TemporaryDirectory()
     let base = try #require(Self.arguments(for: tool, out: dir.file("out")))
@@ -99,7 +90,7 @@ import Testing
     #expect(result.stderr.contains("\(tool): error: "))
   }
 
-  @Test(arguments: builtTools.filter { $0 != "atk-journal" })
+  @Test(arguments: ManPageTests.tools.filter { $0 != "atk-journal" })
   func missingAudioFileExits1(tool: String) throws {
     let dir = try TemporaryDirectory()
     let base = try #require(Self.arguments(for: tool, out: dir.file("out")))

@@ -6,8 +6,8 @@ import Testing
 /// scripts/atk-run: the journalled pipeline, its resume, and crash safety.
 ///
 /// The pipelines use Tests/Fixtures/copy-parts, a small shell filter that copies each file into
-/// a few pieces the way atk tools write outputs; scripts/crashloop uses atk-convert and
-/// atk-split once they are built.
+/// a few pieces the way atk tools write outputs; scripts/crashloop runs atk-convert and
+/// atk-split.
 @Suite struct RunTests {
   let dir: TemporaryDirectory
   let db: String

@@ -50,9 +50,9 @@ public final class Diagnostics: Sendable {
     emit("note", message, line: line, path: path)
   }
 
-  /// Shows a one-line progress report, at most ten times a second, only on a terminal.
+  /// Shows a one-line progress report, at most ten times a second; `ProgressMeter` decides
+  /// whether there is one.
   public func progress(_ text: @autoclosure () -> String) {
-    guard StandardStreams.errorIsTerminal else { return }
     let now = ContinuousClock.now
     let show = state.withLock { s -> Bool in
       guard now - s.lastProgress >= .milliseconds(100) else { return false }
@@ -81,8 +81,14 @@ public final class Diagnostics: Sendable {
     return text + message
   }
 
+  /// Writes one diagnostic line. On a terminal it starts by clearing the line it lands on,
+  /// which may hold a progress line, this tool's or another's (atk-run's).
   private func emit(_ severity: String, _ message: String, line: Int?, path: RawPath?) {
-    clearProgress()
-    StandardStreams.writeError(format(severity, message, line: line, path: path) + "\n")
+    let shown = state.withLock { s -> Bool in
+      defer { s.progressShown = false }
+      return s.progressShown
+    }
+    let clear = shown || StandardStreams.errorIsTerminal ? "\r\u{1B}[K" : ""
+    StandardStreams.writeError(clear + format(severity, message, line: line, path: path) + "\n")
   }
 }

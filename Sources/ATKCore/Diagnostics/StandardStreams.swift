@@ -44,7 +44,7 @@ public enum StandardStreams {
     LibraryOutput.install(tool: tool)
   }
 
-  /// Whether standard error is a terminal (progress and colour are shown only then).
+  /// Whether standard error is a terminal (see `ProgressMeter`).
   public static let errorIsTerminal: Bool = isatty(2) == 1
 
   /// Whether standard input is a terminal (a tool given no input then says how to use it).

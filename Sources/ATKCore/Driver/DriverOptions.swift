@@ -18,6 +18,8 @@ public struct DriverOptions: Sendable {
   public var quiet = false
   /// Show notes.
   public var verbose = false
+  /// Draw a progress line on standard error (see `ProgressMeter.isWanted`).
+  public var progress = false
   /// Extensions (lowercase, no dot) taken from folders; nil takes every file.
   public var extensions: Set<String>? = AudioFormat.walkExtensions
   /// Take files and folders whose names start with `.` when walking folders.

@@ -40,7 +40,10 @@ public struct FilterDriver {
     startReader(shared, stage: stage)
     for _ in 0..<max(1, options.jobs) { startWorker(shared, stage: stage) }
 
-    let writer = RecordWriter(fd: StandardStreams.output, unbuffered: options.unbuffered)
+    let meter = ProgressMeter(shown: options.progress, diagnostics: diagnostics)
+    let writer = RecordWriter(
+      fd: StandardStreams.output,
+      unbuffered: options.unbuffered || meter.sharesTerminalWithRecords)
     var next = 0
     var failures = 0
     var outputError: RecordWriterError?
@@ -75,9 +78,10 @@ public struct FilterDriver {
           for failure in outcome.failures {
             diagnostics.error(failure.message, line: failure.line, path: failure.path)
           }
+          meter.willWriteRecords()
           for record in outcome.records { try writer.write(record) }
           failures += outcome.failures.count
-          diagnostics.progress("\(next) records, \(failures) failed")
+          meter.wrote(failed: outcome.records.contains(where: \.isFailed))
         }
       } catch {
         outputError = error

@@ -219,6 +219,19 @@ extension Journal {
 
   /// A session's counts.
   public func counts(session: Int64) throws(JournalError) -> Counts {
+    var counts = try originCounts(session: session)
+    try query("SELECT count(*) FROM outputs WHERE session = ?", { $0.bind(1, session) }) {
+      counts.outputs = Int($0.int(0))
+    }
+    try query("SELECT count(*) FROM bad_lines WHERE session = ?", { $0.bind(1, session) }) {
+      counts.badLines = Int($0.int(0))
+    }
+    return counts
+  }
+
+  /// A session's origins by status, without counting outputs and bad lines: the query behind
+  /// atk-run's progress line, a few times a second.
+  public func originCounts(session: Int64) throws(JournalError) -> Counts {
     var counts = Counts()
     try query(
       "SELECT status, count(*) FROM origins WHERE session = ? GROUP BY status",
@@ -232,12 +245,6 @@ extension Journal {
       case "failed": counts.failed += n
       default: break
       }
-    }
-    try query("SELECT count(*) FROM outputs WHERE session = ?", { $0.bind(1, session) }) {
-      counts.outputs = Int($0.int(0))
-    }
-    try query("SELECT count(*) FROM bad_lines WHERE session = ?", { $0.bind(1, session) }) {
-      counts.badLines = Int($0.int(0))
     }
     return counts
   }
