@@ -11,6 +11,12 @@ public enum AudioFormat: String, CaseIterable, Sendable {
   /// Whether samples are stored exactly (PCM or lossless).
   public var isLossless: Bool { self == .wav || self == .flac }
 
+  /// The tags an output in this format holds: all of them, but WAV and MP3 outputs hold no
+  /// `license`.
+  public func tagsHeld(of tags: [String: String]) -> [String: String] {
+    self == .wav || self == .mp3 ? tags.filter { $0.key != "license" } : tags
+  }
+
   /// The format named by a `format` value or an extension (`wave`, `oga` and `aif` too).
   public init?(name: String) {
     switch name.lowercased() {
@@ -29,11 +35,6 @@ public enum AudioFormat: String, CaseIterable, Sendable {
     "wav", "wave", "bwf", "rf64", "w64", "flac", "mp3", "ogg", "oga", "opus", "aif", "aiff",
     "aifc", "au", "snd", "caf", "m4a", "aac", "mp4", "wma",
   ]
-
-  /// The `step` value of a tool: `atk-convert` writes `convert`.
-  public static func step(forTool tool: String) -> String {
-    tool.hasPrefix("atk-") ? String(tool.dropFirst(4)) : tool
-  }
 
   /// The `format` name of a libsndfile format word: `wav`, `flac`, `mp3`, `ogg`, `opus`, ...
   public static func containerName(_ format: Int32) -> String {

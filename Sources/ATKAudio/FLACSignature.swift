@@ -12,7 +12,7 @@ import ATKRecords
 /// left-aligned in 32 bits (`sf_readf_int`), so each is shifted back down first. A frame
 /// damaged behind its CRC stops libFLAC; a sample wrong before the CRC was computed (an encoder
 /// or memory fault) only the signature shows.
-struct FLACSignature {
+package struct FLACSignature {
   /// The signature stored in the file.
   let expected: [UInt8]
   /// Bits per sample: 8, 16 or 24.
@@ -24,7 +24,7 @@ struct FLACSignature {
   /// STREAMINFO block, leaves the signature unset (all zeros, as an encoder that cannot seek
   /// back does), or holds a bit depth other than 8, 16 or 24 (which libsndfile does not return
   /// as the encoder was given them).
-  static func read(_ path: RawPath) -> FLACSignature? {
+  package static func read(_ path: RawPath) -> FLACSignature? {
     let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
     guard fd >= 0 else { return nil }
     defer { close(fd) }

@@ -6,7 +6,7 @@ import ATKRecords
 
 /// Just enough of the MPEG audio frame header to tell a constant-bit-rate MP3 from a VBR one,
 /// and a file whose length is stated from one whose length libsndfile can only estimate.
-enum MP3Header {
+package enum MP3Header {
   private static let mpeg1Bitrates = [
     0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
   ]
@@ -14,18 +14,18 @@ enum MP3Header {
   private static let mpeg1Rates = [44100, 48000, 32000]
 
   /// What the first frame of a layer III file says about the whole file.
-  struct Summary: Equatable {
+  package struct Summary: Equatable {
     /// The bit rate in kbit/s of a constant-bit-rate file, nil for VBR.
-    var constantBitrate: Int?
+    package var constantBitrate: Int?
     /// Whether a Xing, Info or VBRI frame states the length (without one, libsndfile's frame
     /// count is only an estimate).
-    var hasLengthTag: Bool
+    package var hasLengthTag: Bool
   }
 
   /// Looks past an ID3v2 tag at the first frame: an `Info` tag means CBR (at the bit rate of the
   /// frame after it), `Xing` or `VBRI` mean VBR; without a tag, the first four frames must share one bit rate to count as CBR.
   /// Nil when no layer III frame is found near the start.
-  static func inspect(_ path: RawPath) -> Summary? {
+  package static func inspect(_ path: RawPath) -> Summary? {
     let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -84,7 +84,7 @@ enum MP3Header {
   /// decoding): what a decoder without gapless information returns. Skips an ID3v2 tag,
   /// resynchronises over junk between frames, and stops at the end of the file (an ID3v1 or
   /// APE tag there holds no frame header). Nil when no frame is found.
-  static func countSamples(_ path: RawPath) -> Int64? {
+  package static func countSamples(_ path: RawPath) -> Int64? {
     let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
     guard fd >= 0 else { return nil }
     defer { close(fd) }

@@ -1,10 +1,10 @@
 extension SoundFile {
   /// What decoding a file to its end found.
-  struct Decoded {
+  package struct Decoded {
     /// The frames decoded.
-    var frames: Int64
+    package var frames: Int64
     /// Whether the samples match the FLAC MD5 signature; nil when none was checked.
-    var signatureMatches: Bool?
+    package var signatureMatches: Bool?
   }
 
   /// Decodes from the current position to the end (`sf_readf_int`, 8192 frames at a time):
@@ -12,7 +12,7 @@ extension SoundFile {
   ///
   /// - Parameter shouldStop: asked between blocks; once it says yes, decoding ends there as if
   ///   at the end of the file, and the caller, who asked for the stop, discards the result.
-  func decodeToEnd(checking signature: FLACSignature? = nil, shouldStop: () -> Bool = { false })
+  package func decodeToEnd(checking signature: FLACSignature? = nil, shouldStop: () -> Bool = { false })
     -> Decoded
   {
     let block = 8192

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import ATKKit
 import ATKRecords
 import CSndFile
 
@@ -136,7 +137,7 @@ public final class SoundFile {
   /// A failed `sf_open_fd` leaves its error number, text and log in globals (`sf_error(NULL)`,
   /// `sf_strerror(NULL)`, `SFC_GET_LOG_INFO` on NULL), which the next failed open on another
   /// thread overwrites. Opens share the gate; reading why one failed takes it alone. Every
-  /// `sf_open_fd` in ATKCore goes through it.
+  /// `sf_open_fd` in ATKAudio goes through it.
   static let openGate = OpenGate()
 
   /// Why `path` would not open: opens it again with every other open held off, so the error

@@ -7,15 +7,15 @@
 ///
 /// This is atk-split's fast path: copying encoded bytes needs no decoding, and writing the
 /// header here rather than through libsndfile's raw calls is about four times faster.
-struct WAVLayout {
+package struct WAVLayout {
   /// The source's whole `fmt ` chunk (header and body, padded to even length), copied as is.
   let formatChunk: [UInt8]
   /// The source's `LIST`/`INFO` chunk (tags), copied as is when it is small.
   let infoChunk: [UInt8]?
   /// Where the first sample byte is.
-  let dataOffset: Int64
+  package let dataOffset: Int64
   /// Bytes per frame.
-  let blockAlign: Int
+  package let blockAlign: Int
   /// Whether samples are floating point (the header then gets a `fact` chunk).
   let isFloat: Bool
 
@@ -26,7 +26,7 @@ struct WAVLayout {
   ///
   /// Returns nil unless the file is a RIFF/WAVE file whose `fmt ` chunk says `bytesPerFrame`
   /// and whose `data` chunk holds `frames` frames within `fileSize` bytes.
-  static func read(
+  package static func read(
     descriptor fd: Int32, fileSize: Int64, frames: Int64, bytesPerFrame: Int, isFloat: Bool
   ) -> WAVLayout? {
     func bytes(at offset: Int64, count: Int) -> [UInt8]? {
@@ -91,7 +91,7 @@ struct WAVLayout {
 
   /// The bytes before the samples of a WAV file holding `frames` frames in this layout, and
   /// whether a pad byte must follow the samples; nil when the file would pass 4 GiB.
-  func header(frames: Int64) -> (bytes: [UInt8], padByte: Bool)? {
+  package func header(frames: Int64) -> (bytes: [UInt8], padByte: Bool)? {
     let dataBytes = frames * Int64(blockAlign)
     var out: [UInt8] = Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WAVE".utf8)
     out += formatChunk

@@ -1,10 +1,10 @@
-import ATKCore
+import ATKKit
 import ArgumentParser
 
 /// Reads the values typed for options and arguments, or throws a usage error that names the
 /// option and quotes the value: "SECONDS must be greater than 0, not '-5'".
 ///
-/// The syntax lives in `ValueSyntax` (ATKCore), so every tool reads a duration, a bit rate or
+/// The syntax lives in `ValueSyntax` (ATKKit), so every tool reads a duration, a bit rate or
 /// an age alike; the ranges are checked here, where the option's name is known.
 public enum OptionValue {
   /// Seconds in a duration (see `ValueSyntax.seconds(in:)`): more than 0, or with

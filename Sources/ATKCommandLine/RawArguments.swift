@@ -1,4 +1,4 @@
-import ATKCore
+import ATKKit
 import ATKRecords
 import Synchronization
 

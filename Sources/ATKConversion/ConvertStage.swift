@@ -1,3 +1,6 @@
+import ATKAudio
+import ATKEncoding
+import ATKKit
 import ATKRecords
 
 #if canImport(Glibc)
@@ -194,7 +197,7 @@ public struct ConvertStage: Stage {
       encoding: AudioFormat.encodingName(file.format), sampleRate: file.sampleRate,
       channels: file.channels, bits: AudioFormat.integerBits(file.format))
     let settings = plan(for: source, tags: file.tags, path: path, context: context)
-    let heldTags = Self.tagsHeld(by: options.format, of: file.tags)
+    let heldTags = options.format.tagsHeld(of: file.tags)
     let declared = Self.declaredFrames(file, container: source.container, path: path)
     var reader = file
     if !options.force && matches(source, settings, path: path) {
@@ -338,10 +341,5 @@ public struct ConvertStage: Stage {
       guard let bitrate = options.bitrate else { return true }
       return MP3Header.inspect(path)?.constantBitrate == bitrate
     }
-  }
-
-  /// The tags an output format holds (WAV has no license; every other output holds them all).
-  static func tagsHeld(by format: AudioFormat, of tags: [String: String]) -> [String: String] {
-    format == .wav || format == .mp3 ? tags.filter { $0.key != "license" } : tags
   }
 }

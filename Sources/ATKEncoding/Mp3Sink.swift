@@ -1,3 +1,5 @@
+import ATKAudio
+import ATKKit
 import ATKRecords
 import CLame
 
@@ -18,9 +20,9 @@ import CLame
 /// Encoding follows the `lame` command line's defaults (psychoacoustic quality `-q 3`, joint
 /// stereo chosen by LAME): CBR at `settings.bitrate`, or VBR (`vbr_mtrh`) at
 /// `settings.quality`, `-V 2` when neither is given.
-final class Mp3Sink: AudioSink {
+package final class Mp3Sink: AudioSink {
   /// The sample rates MPEG audio layer III holds.
-  static let sampleRates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]
+  package static let sampleRates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]
 
   /// The default VBR quality, like `lame -V 2`.
   static let defaultQuality = 2.0
@@ -40,9 +42,9 @@ final class Mp3Sink: AudioSink {
   private var musicCRC = CRC16()
 
   /// LAME's encoder delay in frames (`lame_get_encoder_delay`).
-  private(set) var encoderDelay = 0
+  package private(set) var encoderDelay = 0
   /// The padding LAME added at the end, in frames (`lame_get_encoder_padding`); set by `finish`.
-  private(set) var encoderPadding = 0
+  package private(set) var encoderPadding = 0
 
   /// Sets LAME up (`lame_init`, `lame_set_*`, `id3tag_*`, `lame_init_params`) and writes the
   /// ID3v2 tag.
@@ -147,7 +149,7 @@ final class Mp3Sink: AudioSink {
     }
   }
 
-  var prefersIntegers: Bool { true }
+  package var prefersIntegers: Bool { true }
 
   /// Room LAME may need for `frames` frames: 1.25 × samples + 7200 (lame.h).
   private func reserve(frames: Int) throws(SoundFileError) -> Int32 {
@@ -180,7 +182,7 @@ final class Mp3Sink: AudioSink {
 
   /// Encodes full-scale 32-bit integers (`lame_encode_buffer_interleaved_int`, or
   /// `lame_encode_buffer_int` for mono).
-  func write(_ samples: UnsafePointer<Int32>, frames count: Int) throws(SoundFileError) {
+  package func write(_ samples: UnsafePointer<Int32>, frames count: Int) throws(SoundFileError) {
     let mono = settings.channels == 1
     try encode(samples, frames: count) { block, n, out, room in
       mono
@@ -191,7 +193,7 @@ final class Mp3Sink: AudioSink {
 
   /// Encodes 16-bit integers (`lame_encode_buffer_interleaved`, or `lame_encode_buffer` for
   /// mono), as the `lame` command line does with 16-bit input.
-  func write(_ samples: UnsafePointer<Int16>, frames count: Int) throws(SoundFileError) {
+  package func write(_ samples: UnsafePointer<Int16>, frames count: Int) throws(SoundFileError) {
     let mono = settings.channels == 1
     try encode(samples, frames: count) { block, n, out, room in
       mono
@@ -202,7 +204,7 @@ final class Mp3Sink: AudioSink {
 
   /// Encodes floats in [-1, 1] (`lame_encode_buffer_interleaved_ieee_float`, or
   /// `lame_encode_buffer_ieee_float` for mono).
-  func write(_ samples: UnsafePointer<Float>, frames count: Int) throws(SoundFileError) {
+  package func write(_ samples: UnsafePointer<Float>, frames count: Int) throws(SoundFileError) {
     let mono = settings.channels == 1
     try encode(samples, frames: count) { block, n, out, room in
       mono
@@ -216,7 +218,7 @@ final class Mp3Sink: AudioSink {
   ///
   /// - Throws: `SoundFileError.cannotWrite` when a write fails, or when the file would have no
   ///   length tag (it would then decode to more frames than went in).
-  func finish() throws(SoundFileError) -> AudioFacts {
+  package func finish() throws(SoundFileError) -> AudioFacts {
     let room = try reserve(frames: 0)
     let result = lame_encode_flush(lame, buffer + buffered, room)
     guard result >= 0 else { throw encodeError(result) }

@@ -1,47 +1,10 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import ATKAudio
+import ATKKit
 import ATKRecords
 import CSndFile
-
-/// An encoder writing one output file, fed interleaved frames.
-///
-/// Lossless sinks take 32-bit integers (full scale, as `sf_readf_int` returns them) so PCM
-/// passes through bit for bit; every sink also takes floats in [-1, 1].
-public protocol AudioSink: AnyObject {
-  /// Whether integer frames keep the samples exact (PCM and FLAC outputs).
-  var prefersIntegers: Bool { get }
-
-  /// Encodes interleaved 32-bit integer frames.
-  func write(_ samples: UnsafePointer<Int32>, frames: Int) throws(SoundFileError)
-
-  /// Encodes interleaved float frames.
-  func write(_ samples: UnsafePointer<Float>, frames: Int) throws(SoundFileError)
-
-  /// Encodes interleaved 16-bit integer frames (as `sf_readf_short` returns them): the cheapest
-  /// path for 16-bit sources, and the one the `lame` command line takes.
-  func write(_ samples: UnsafePointer<Int16>, frames: Int) throws(SoundFileError)
-
-  /// Ends the stream (trailers, the MP3 LAME tag) and returns the facts of the written file.
-  ///
-  /// The caller then commits the `OutputFile` the sink was writing into.
-  func finish() throws(SoundFileError) -> AudioFacts
-}
-
-/// Opens the right sink for a format.
-public enum AudioSinks {
-  /// A sink writing `settings.format` into `output`'s temporary file.
-  ///
-  /// - Throws: `SoundFileError.cannotWrite` when the encoder refuses the settings.
-  public static func open(_ settings: EncoderSettings, into output: OutputFile) throws(SoundFileError)
-    -> any AudioSink
-  {
-    switch settings.format {
-    case .mp3: try Mp3Sink(settings: settings, output: output)
-    case .wav, .flac, .ogg, .opus: try SndfileSink(settings: settings, output: output)
-    }
-  }
-}
 
 /// WAV, FLAC, Ogg Vorbis and Ogg Opus through libsndfile.
 final class SndfileSink: AudioSink {

@@ -1,3 +1,4 @@
+import ATKKit
 import ATKRecords
 import CSQLite
 

@@ -1,3 +1,5 @@
+import ATKAudio
+import ATKKit
 import ATKRecords
 import CSndFile
 

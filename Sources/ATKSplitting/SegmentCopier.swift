@@ -1,3 +1,6 @@
+import ATKAudio
+import ATKEncoding
+import ATKKit
 import ATKRecords
 import CSndFile
 

@@ -1,3 +1,5 @@
+import ATKAudio
+
 /// Where one file is cut: fixed-length pieces in integer frames, the last one shorter.
 ///
 /// Segment `k` (from 0) holds frames `[k·length, min((k+1)·length, total))`, so the segments

@@ -1,3 +1,5 @@
+import ATKAudio
+import ATKKit
 import ATKRecords
 import CSndFile
 
@@ -155,7 +157,7 @@ public struct SplitStage: Stage {
     let copier = SegmentCopier(
       file: file, declaredFrames: total, path: path, settings: settings, context: context)
     // Records state what the segments hold, whatever the input record said.
-    let tags = ConvertStage.tagsHeld(by: settings.format, of: settings.tags)
+    let tags = settings.format.tagsHeld(of: settings.tags)
     var committed: [RawPath] = []
     var outputs: [Record] = []
     do throws(StageFailure) {

@@ -1,5 +1,7 @@
+import ATKAudio
+import ATKAudioCommandLine
 import ATKCommandLine
-import ATKCore
+import ATKConversion
 import ArgumentParser
 
 struct ATKConvert: ParsableCommand {
@@ -70,7 +72,8 @@ struct ATKConvert: ParsableCommand {
   }
 
   func run() throws {
-    let driver = common.driverOptions(tool: "atk-convert", inputs: paths)
+    var driver = common.driverOptions(tool: "atk-convert", inputs: paths)
+    driver.extensions = AudioFormat.walkExtensions
     let options = try stageOptions(format.format)
     try common.run(
       ConvertStage(options: options), options: driver,

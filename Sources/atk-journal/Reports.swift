@@ -1,6 +1,7 @@
 // The subcommands that read a journal: list, show, pending, export, clean, status.
 import ATKCommandLine
-import ATKCore
+import ATKJournal
+import ATKKit
 import ATKRecords
 import ArgumentParser
 

@@ -1,7 +1,8 @@
 // The subcommands atk-run uses to keep a session's state: begin, mark-scanned, finish,
 // reset-failed, counts. They work like the others but are left out of the help.
 import ATKCommandLine
-import ATKCore
+import ATKJournal
+import ATKKit
 import ATKRecords
 import ArgumentParser
 

@@ -1,5 +1,6 @@
 import ATKCommandLine
-import ATKCore
+import ATKJournal
+import ATKKit
 import ATKRecords
 import ArgumentParser
 

@@ -1,5 +1,6 @@
+import ATKAudio
 import ATKCommandLine
-import ATKCore
+import ATKScanning
 import ArgumentParser
 
 struct ATKScan: ParsableCommand {
@@ -23,6 +24,7 @@ struct ATKScan: ParsableCommand {
 
   func run() throws {
     var options = common.driverOptions(tool: "atk-scan", inputs: paths)
+    options.extensions = AudioFormat.walkExtensions
     if let formats {
       options.extensions =
         formats == "all"

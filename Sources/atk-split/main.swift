@@ -1,5 +1,7 @@
+import ATKAudio
+import ATKAudioCommandLine
 import ATKCommandLine
-import ATKCore
+import ATKSplitting
 import ArgumentParser
 
 struct ATKSplit: ParsableCommand {
@@ -42,7 +44,8 @@ struct ATKSplit: ParsableCommand {
   }
 
   func run() throws {
-    let options = common.driverOptions(tool: "atk-split", inputs: paths)
+    var options = common.driverOptions(tool: "atk-split", inputs: paths)
+    options.extensions = AudioFormat.walkExtensions
     var stage = SplitStage.Options(seconds: try OptionValue.seconds(seconds, of: "SECONDS"))
     if let output { stage.outputDirectory = RawArguments.paths(for: [output])[0] }
     stage.minLastSeconds = try OptionValue.seconds(minLast, of: "--min-last", allowingZero: true)

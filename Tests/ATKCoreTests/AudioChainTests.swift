@@ -1,4 +1,4 @@
-import ATKCore
+import ATKAudio
 import Testing
 
 /// The processing steps on their own, and the chain that runs them.

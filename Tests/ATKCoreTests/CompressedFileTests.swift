@@ -1,4 +1,6 @@
-import ATKCore
+import ATKAudio
+import ATKEncoding
+import ATKKit
 import ATKRecords
 import ATKTestSupport
 import Testing

@@ -3,7 +3,9 @@ import ATKTestSupport
 import Foundation
 import Testing
 
-@testable import ATKCore
+@testable import ATKAudio
+@testable import ATKConversion
+@testable import ATKEncoding
 
 /// The parts of atk-convert that need no audio file: option checks, output paths, sample
 /// arithmetic, mixing, resampling lengths and the MP3 header reader.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ATKCore
+@testable import ATKKit
 
 /// How a library's first line becomes the warning text (the capture itself runs in the tools:
 /// see EndToEndTests/LibraryOutputTests).

@@ -2,7 +2,7 @@ import ATKTestSupport
 import Foundation
 import Testing
 
-@testable import ATKCore
+@testable import ATKAudio
 
 /// The MD5 that checks FLAC signatures, against RFC 1321's test suite and md5sum(1).
 @Suite struct MD5Tests {

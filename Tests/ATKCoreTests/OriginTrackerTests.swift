@@ -1,7 +1,7 @@
 import ATKRecords
 import Testing
 
-@testable import ATKCore
+@testable import ATKJournal
 
 private func parts(_ text: String) -> [Record.Part] {
   OriginTracker.part(fromKey: text)!

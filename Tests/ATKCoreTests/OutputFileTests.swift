@@ -2,7 +2,7 @@ import ATKRecords
 import ATKTestSupport
 import Testing
 
-@testable import ATKCore
+@testable import ATKKit
 
 #if canImport(Glibc)
   import Glibc

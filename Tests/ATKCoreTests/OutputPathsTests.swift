@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import ATKCore
+@testable import ATKKit
 
 #if canImport(Glibc)
   import Glibc

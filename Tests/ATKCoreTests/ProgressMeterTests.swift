@@ -1,4 +1,4 @@
-import ATKCore
+import ATKKit
 import Testing
 
 /// The text of a tool's progress line.

@@ -1,5 +1,6 @@
-import ATKCore
+import ATKKit
 import ATKRecords
+import ATKScanning
 import ATKTestSupport
 import Testing
 

@@ -1,4 +1,5 @@
-import ATKCore
+import ATKAudio
+import ATKKit
 import ATKRecords
 import ATKTestSupport
 import Foundation

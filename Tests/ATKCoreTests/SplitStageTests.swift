@@ -3,7 +3,10 @@ import ATKTestSupport
 import Foundation
 import Testing
 
-@testable import ATKCore
+@testable import ATKAudio
+@testable import ATKEncoding
+@testable import ATKKit
+@testable import ATKSplitting
 
 /// SplitStage in process: the segment arithmetic, and inputs the end-to-end tests cannot make
 /// without atk-convert (FLAC, float WAV, tagged WAV), written here through the core's sinks.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ATKCore
+@testable import ATKKit
 
 /// The durations, bit rates and ages people type, and the texts that must be refused.
 @Suite struct ValueSyntaxTests {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
-import CSndFile
+import CStdio
 import Synchronization
 
 /// What the C libraries print behind atk's back, caught and told as atk's own warnings.

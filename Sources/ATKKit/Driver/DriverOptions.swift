@@ -2,8 +2,11 @@ import ATKRecords
 
 /// How a filter reads its input and runs its stage; the executables map flags onto it.
 public struct DriverOptions: Sendable {
-  /// The tool's name, for diagnostics and the `step` key.
+  /// The tool's name, for diagnostics.
   public var tool: String
+  /// The `step` value of the records the tool fails (see atk-record(5)): by default the tool's
+  /// name without `atk-`, so `convert` for atk-convert.
+  public var step: String
   /// Files and folders named on the command line; when empty, records come from standard input.
   public var arguments: [RawPath] = []
   /// Read NUL-separated paths from standard input (`find -print0`).
@@ -20,12 +23,16 @@ public struct DriverOptions: Sendable {
   public var verbose = false
   /// Draw a progress line on standard error (see `ProgressMeter.isWanted`).
   public var progress = false
-  /// Extensions (lowercase, no dot) taken from folders; nil takes every file.
-  public var extensions: Set<String>? = AudioFormat.walkExtensions
+  /// Extensions (lowercase, no dot) taken from folders; nil (the default) takes every file.
+  /// An audio tool gives `AudioFormat.walkExtensions` (ATKAudio).
+  public var extensions: Set<String>?
   /// Take files and folders whose names start with `.` when walking folders.
   public var includeHidden = false
   /// Walk into atk's output folders too (see `OutputMarker`).
   public var includeOutputs = false
 
-  public init(tool: String) { self.tool = tool }
+  public init(tool: String) {
+    self.tool = tool
+    self.step = tool.hasPrefix("atk-") ? String(tool.dropFirst(4)) : tool
+  }
 }

@@ -119,7 +119,7 @@ struct InputSource {
     }
   }
 
-  private var step: String { AudioFormat.step(forTool: options.tool) }
+  private var step: String { options.step }
 
   private func badLine(_ number: Int, text: [UInt8], message: String) -> InputItem {
     var record = Record()

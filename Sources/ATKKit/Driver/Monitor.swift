@@ -48,7 +48,7 @@ final class Monitor: @unchecked Sendable {
 }
 
 /// Starts `body` on a new detached thread.
-func startThread(_ body: @escaping @Sendable () -> Void) {
+package func startThread(_ body: @escaping @Sendable () -> Void) {
   final class Box: @unchecked Sendable {
     let body: @Sendable () -> Void
     init(_ body: @escaping @Sendable () -> Void) { self.body = body }

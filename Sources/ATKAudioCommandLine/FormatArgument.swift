@@ -1,4 +1,4 @@
-import ATKCore
+import ATKAudio
 import ArgumentParser
 
 /// An audio format named on the command line: atk-convert's FORMAT, atk-split's `--format`.
