@@ -84,7 +84,7 @@ package enum MP3Header {
   /// decoding): what a decoder without gapless information returns. Skips an ID3v2 tag,
   /// resynchronises over junk between frames, and stops at the end of the file (an ID3v1 or
   /// APE tag there holds no frame header). Nil when no frame is found.
-  package static func countSamples(_ path: RawPath) -> Int64? {
+  static func countSamples(_ path: RawPath) -> Int64? {
     let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
     guard fd >= 0 else { return nil }
     defer { close(fd) }

@@ -10,22 +10,18 @@ extension ConvertStage {
   // MARK: - Copying a matching input
 
   /// The frames a matching input decodes to, before it is copied byte for byte: a copy passes
-  /// on whatever the file holds, so it is decoded to the end first (an MP3 as a stream, which
-  /// reads past libsndfile's estimate) and a FLAC checked against its MD5 signature. PCM needs
-  /// no decoding: every byte of its data is a sample, and opening it checked that the data is
-  /// all there (the only `wav` that matches is PCM or float).
+  /// on whatever the file holds, so it is decoded to the end first (`AudioInput.reader()`) and
+  /// a FLAC checked against its MD5 signature. PCM needs no decoding: every byte of its data is
+  /// a sample, and opening it checked that the data is all there (the only `wav` that matches
+  /// is PCM or float).
   ///
   /// - Throws: `.failed` with `corrupt` when a FLAC's samples do not match its signature;
   ///   `.cancelled` on a stop.
-  func framesOfWholeInput(_ file: SoundFile, container: String, path: RawPath) throws(Failure)
-    -> Int64
-  {
-    if container == "wav" { return file.frames }
-    var decoder = file
-    if container == "mp3" {
-      do { decoder = try SoundFile.open(streaming: path) } catch { throw Failure(error) }
-    }
-    let signature = container == "flac" ? FLACSignature.read(path) : nil
+  func framesOfWholeInput(_ input: AudioInput) throws(Failure) -> Int64 {
+    if input.container == "wav" { return input.file.frames }
+    let decoder: SoundFile
+    do { decoder = try input.reader() } catch { throw Failure(error) }
+    let signature = input.container == "flac" ? FLACSignature.read(input.path) : nil
     let decoded = decoder.decodeToEnd(checking: signature) { Cancellation.isRequested }
     if Cancellation.isRequested { throw .cancelled }
     if decoded.signatureMatches == false {

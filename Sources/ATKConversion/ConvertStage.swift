@@ -185,27 +185,26 @@ public struct ConvertStage: Stage {
     _ path: RawPath, to target: (relpath: RawPath, path: RawPath), context: StageContext
   ) throws(Failure) -> Result {
     let finalPath = target.path
-    let file: SoundFile
-    do { file = try SoundFile.open(reading: path) } catch { throw Failure(error) }
+    let input: AudioInput
+    do { input = try AudioInput.open(path) } catch { throw Failure(error) }
+    let file = input.file
     do {
       try paths.claim(target.relpath, files: [target.relpath], input: path, context: context)
     } catch {
       throw Failure(error)
     }
     let source = Source(
-      container: AudioFormat.containerName(file.format),
+      container: input.container,
       encoding: AudioFormat.encodingName(file.format), sampleRate: file.sampleRate,
       channels: file.channels, bits: AudioFormat.integerBits(file.format))
     let settings = plan(for: source, tags: file.tags, path: path, context: context)
     let heldTags = options.format.tagsHeld(of: file.tags)
-    let declared = Self.declaredFrames(file, container: source.container, path: path)
-    var reader = file
+    let declared = input.frames
     if !options.force && matches(source, settings, path: path) {
       // A byte copy passes on whatever the file holds, so it must decode whole first.
-      let frames = try framesOfWholeInput(file, container: source.container, path: path)
+      let frames = try framesOfWholeInput(input)
       if let declared, frames < declared, options.allowTruncated {
-        // Re-encode what decodes instead, from the start.
-        do { reader = try SoundFile.open(reading: path) } catch { throw Failure(error) }
+        // Re-encode what decodes instead: `input.reader()` below reads it from the start.
       } else {
         if let declared, frames < declared { throw Self.truncated(frames, of: declared) }
         let facts = try copy(file, from: path, to: finalPath, frames: frames, context: context)
@@ -215,11 +214,8 @@ public struct ConvertStage: Stage {
         return Result(facts: facts, tags: file.tags, reencoded: false)
       }
     }
-    // libsndfile stops reading an MP3 without a Xing tag at its estimated length; through a
-    // stream it reads to the end (and still trims a LAME-tagged file exactly).
-    if source.container == "mp3" {
-      do { reader = try SoundFile.open(streaming: path) } catch { throw Failure(error) }
-    }
+    let reader: SoundFile
+    do { reader = try input.reader() } catch { throw Failure(error) }
     let output: OutputFile
     do { output = try OutputFile(finalPath: finalPath, sync: options.sync) } catch {
       throw Failure(error)
@@ -251,15 +247,6 @@ public struct ConvertStage: Stage {
       output.abandon()
       throw error
     }
-  }
-
-  /// The frames `file` declares: its header's count, or for an MP3 without a Xing/LAME tag
-  /// (whose length libsndfile only estimates) the count its frame headers give; nil when the
-  /// header does not state the length.
-  static func declaredFrames(_ file: SoundFile, container: String, path: RawPath) -> Int64? {
-    let stated = file.lengthIsKnown ? file.frames : nil
-    guard container == "mp3", MP3Header.inspect(path)?.hasLengthTag != true else { return stated }
-    return MP3Header.countSamples(path) ?? stated
   }
 
   /// The failure of an input that decoded to `frames` of the `declared`.

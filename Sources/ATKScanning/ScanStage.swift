@@ -29,8 +29,9 @@ public struct ScanStage: Stage {
     }
     var output = record
     do {
-      let file = try SoundFile.open(reading: path)
-      let facts = try probe(file, path: path)
+      let input = try AudioInput.open(path)
+      let file = input.file
+      let facts = try probe(input, path: path)
       facts.apply(to: &output)
       let tags = file.tags.filter { $0.key != "software" }
       output[Record.Key.tags] = tags.isEmpty ? nil : .object(tags.mapValues { .string($0) })
@@ -45,23 +46,19 @@ public struct ScanStage: Stage {
   /// A file whose header does not state its length is decoded to count its frames. With
   /// `verify`, every file is decoded to the end, and a FLAC's samples are checked against the
   /// MD5 signature in its STREAMINFO.
-  private func probe(_ file: SoundFile, path: RawPath) throws(SoundFileError) -> AudioFacts {
+  private func probe(_ input: AudioInput, path: RawPath) throws(SoundFileError) -> AudioFacts {
     guard case .success(let status) = FileSystem.status(path) else {
       throw .cannotOpen(path: path, code: .unreadable, reason: "file vanished while reading")
     }
-    let container = AudioFormat.containerName(file.format)
+    let file = input.file
+    let container = input.container
     let lossless = AudioFormat.integerBits(file.format) != nil
     let isPCMContainer = ["wav", "aiff", "w64", "rf64", "caf", "au"].contains(container)
-    // Without a Xing/LAME tag libsndfile only estimates an MP3's length (badly for VBR); the
-    // frame headers give the exact count a decoder returns.
-    let untaggedMP3 = container == "mp3" && MP3Header.inspect(path)?.hasLengthTag != true
-    let stated = file.lengthIsKnown ? file.frames : nil
-    let declared = untaggedMP3 ? MP3Header.countSamples(path) ?? stated : stated
+    let declared = input.frames
     var frames = declared ?? 0
     if options.verify || declared == nil {
-      // Decode to the end: to verify, or to count what the header does not state. An MP3 is
-      // decoded as a stream: libsndfile stops a seekable untagged one early.
-      let decoder = container == "mp3" ? try SoundFile.open(streaming: path) : file
+      // Decode to the end: to verify, or to count what the header does not state.
+      let decoder = try input.reader()
       let signature = options.verify && container == "flac" ? FLACSignature.read(path) : nil
       let decoded = decoder.decodeToEnd(checking: signature)
       frames = decoded.frames
@@ -75,7 +72,7 @@ public struct ScanStage: Stage {
           path: path, code: .corrupt,
           reason: "corrupt: the decoded audio does not match the file's MD5 signature")
       }
-    } else if !isPCMContainer && !untaggedMP3 && file.seekable && file.frames > 0 {
+    } else if !isPCMContainer && input.length == .stated && file.seekable && file.frames > 0 {
       var scratch = [Float](repeating: 0, count: max(1, file.channels))
       let last = file.frames - 1
       let reached = file.seek(to: last) && scratch.withUnsafeMutableBufferPointer {

@@ -75,23 +75,11 @@ public struct SplitStage: Stage {
   private func split(_ record: Record, path: RawPath, context: StageContext)
     throws(StageFailure) -> [Record]
   {
-    let probe: SoundFile
-    do { probe = try SoundFile.open(reading: path) } catch { throw StageFailure(error) }
-    let isMP3 = AudioFormat.containerName(probe.format) == "mp3"
-    var file = probe
-    var total = probe.frames
-    var untaggedMP3 = false
-    if isMP3 {
-      // libsndfile stops reading a seekable MP3 without a Xing/LAME tag at the length it
-      // estimated (for VBR, far too early): count its frames from the headers and read it as a
-      // stream, which also keeps a tagged file's exact (gapless) length.
-      if MP3Header.inspect(path)?.hasLengthTag != true, let counted = MP3Header.countSamples(path)
-      {
-        total = counted
-        untaggedMP3 = true
-      }
-      do { file = try SoundFile.open(streaming: path) } catch { throw StageFailure(error) }
-    }
+    let input: AudioInput
+    do { input = try AudioInput.open(path) } catch { throw StageFailure(error) }
+    let probe = input.file
+    var file: SoundFile
+    do { file = try input.reader() } catch { throw StageFailure(error) }
     let rate = probe.sampleRate
     guard let length = FrameCount.frames(seconds: options.seconds, sampleRate: rate) else {
       throw StageFailure(
@@ -104,23 +92,22 @@ public struct SplitStage: Stage {
       throw StageFailure(
         SplitError.lengthOutOfRange("--min-last", options.minLastSeconds, sampleRate: rate))
     }
-    if !FrameCount.isPlausible(total) {
+    let total: Int64
+    if let frames = input.frames {
+      total = frames
+    } else {
       // The header does not state the length (a FLAC written to a pipe): count the frames by
       // decoding, then read the file again from the start.
       total = file.decodeToEnd(shouldStop: { Cancellation.isRequested }).frames
       do { try context.checkCancellation() } catch { throw StageFailure(error) }
-      do {
-        file = isMP3 ? try SoundFile.open(streaming: path) : try SoundFile.open(reading: path)
-      } catch {
-        throw StageFailure(error)
-      }
+      do { file = try input.reader() } catch { throw StageFailure(error) }
     }
     // An untagged MP3 decodes to the encoder's delay and padding on top of its audio (LAME: at
     // most 2,016 frames): a last piece no longer than that is not a segment of its own.
     guard
       let plan = SegmentPlan(
         total: total, length: length,
-        minLast: untaggedMP3 ? max(minLast, Self.mp3Slack + 1) : minLast)
+        minLast: input.length == .counted ? max(minLast, Self.mp3Slack + 1) : minLast)
     else {
       throw StageFailure(
         SplitError.lengthOutOfRange("a segment length", options.seconds, sampleRate: rate))
