@@ -29,10 +29,11 @@ done
 # audio generator and scripts/fuzz, git for SwiftPM, the lame command, which the tests use (never
 # atk) to make MP3s without a Xing/LAME tag, script(1) (bsdutils), which gives a tool a terminal
 # in the tests of its terminal hints, the sqlite3 command, which the journal tests use to check
-# damaged databases and to change one behind atk-journal's back, and jq and sox, which the
-# manual pages' examples use (a test runs every example).
+# damaged databases and to change one behind atk-journal's back, jq and sox, which the manual
+# pages' examples use (a test runs every example), and binutils, whose readelf the linkage tests
+# use to list the libraries each tool links.
 packages="libsndfile1-dev libmp3lame-dev libsqlite3-dev libsoxr-dev pkg-config groff-base mandoc
-  parallel time python3 git ca-certificates lame bsdutils sqlite3 jq sox"
+  parallel time python3 git ca-certificates lame bsdutils sqlite3 jq sox binutils"
 # Benchmark peers: never called by atk itself.
 bench_packages="libsox-fmt-all ffmpeg flac"
 
