@@ -4,9 +4,6 @@ import ATKRecords
 public struct DriverOptions: Sendable {
   /// The tool's name, for diagnostics.
   public var tool: String
-  /// The `step` value of the records the tool fails (see atk-record(5)): by default the tool's
-  /// name without `atk-`, so `convert` for atk-convert.
-  public var step: String
   /// Files and folders named on the command line; when empty, records come from standard input.
   public var arguments: [RawPath] = []
   /// Read NUL-separated paths from standard input (`find -print0`).
@@ -31,8 +28,5 @@ public struct DriverOptions: Sendable {
   /// Walk into atk's output folders too (see `OutputMarker`).
   public var includeOutputs = false
 
-  public init(tool: String) {
-    self.tool = tool
-    self.step = tool.hasPrefix("atk-") ? String(tool.dropFirst(4)) : tool
-  }
+  public init(tool: String) { self.tool = tool }
 }

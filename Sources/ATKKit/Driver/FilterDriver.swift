@@ -123,7 +123,8 @@ public struct FilterDriver {
     let options = self.options
     let outputs = stage.outputPaths
     startThread {
-      var source = InputSource(options: options, skipping: outputs?.root)
+      var source = InputSource(
+        options: options, step: type(of: stage).step, skipping: outputs?.root)
       // The sequence number of the next record: only this thread adds to `readCount`.
       var sequence = 0
       while true {

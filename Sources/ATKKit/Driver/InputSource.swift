@@ -23,11 +23,14 @@ struct InputSource {
   private var walkLine: Int?
   private let skipping: RawPath?
   private var walkedFolders: [RawPath] = []
+  /// The `step` of the records failed here: the stage's.
+  private let step: String
 
-  /// Input as `options` say; walks leave out the folder `skipping` (the output folder) when
-  /// they meet it below the folder they walk.
-  init(options: DriverOptions, skipping: RawPath? = nil) {
+  /// Input as `options` say, for a stage named `step`; walks leave out the folder `skipping`
+  /// (the output folder) when they meet it below the folder they walk.
+  init(options: DriverOptions, step: String, skipping: RawPath? = nil) {
     self.options = options
+    self.step = step
     self.skipping = skipping
     self.pendingArguments = options.arguments.reversed()
     if options.arguments.isEmpty {
@@ -118,8 +121,6 @@ struct InputSource {
       return .failure(record.failed(code: code, message: message, step: step), line: walkLine)
     }
   }
-
-  private var step: String { options.step }
 
   private func badLine(_ number: Int, text: [UInt8], message: String) -> InputItem {
     var record = Record()
