@@ -4,7 +4,8 @@ import ATKRecords
   import Glibc
 #endif
 
-/// Gives an Ogg file a stream serial number of atk's choosing.
+/// Gives an Ogg file a stream serial number of atk's choosing, and checks an Ogg file page by
+/// page (`damage(descriptor:size:)`).
 ///
 /// libsndfile seeds each Ogg stream's serial number from the clock, so the same input would
 /// give different bytes on every run. atk derives the serial from the output's file name
@@ -49,6 +50,59 @@ enum OggSerial {
       guard Descriptor.writeAll(fd, page, count: size, at: Int64(offset)) == 0 else { return false }
       offset += off_t(size)
     }
+  }
+
+  /// What is wrong with the pages of the Ogg file open on `fd` (`size` bytes), or nil when it
+  /// is a run of whole pages from its first byte to its last, each with a valid checksum, and
+  /// no page of a stream missing (each stream's page sequence numbers count up by one).
+  ///
+  /// A decoder (libogg) skips a page whose checksum fails, and libsndfile then counts the
+  /// length from the first page it could read, so a file decoding to the length it reports can
+  /// still have lost audio: this finds that. Reads every byte once.
+  static func damage(descriptor fd: Int32, size: Int64) -> String? {
+    let page = UnsafeMutablePointer<UInt8>.allocate(capacity: 27 + 255 + 255 * 255)
+    defer { page.deallocate() }
+    var sequences: [UInt32: UInt32] = [:]
+    var offset: Int64 = 0
+    var number = 0
+    while offset < size {
+      number += 1
+      let place = "page \(number) (byte \(offset))"
+      let header = Descriptor.readFully(fd, page, count: Int(min(27, size - offset)), at: offset)
+      guard header == 27, page[0] == 0x4F, page[1] == 0x67, page[2] == 0x67, page[3] == 0x53,
+        page[4] == 0
+      else { return "\(place) is not an Ogg page" }
+      let segments = Int(page[26])
+      guard Descriptor.readFully(fd, page + 27, count: segments, at: offset + 27) == segments
+      else { return "\(place) is cut short" }
+      var body = 0
+      for i in 0..<segments { body += Int(page[27 + i]) }
+      let headerSize = 27 + segments
+      guard Descriptor.readFully(fd, page + headerSize, count: body, at: offset + Int64(headerSize))
+        == body
+      else { return "\(place) is cut short" }
+      var stored: UInt32 = 0
+      for i in 0..<4 {
+        stored |= UInt32(page[22 + i]) << (8 * UInt32(i))
+        page[22 + i] = 0
+      }
+      if checksum(page, count: headerSize + body) != stored {
+        return "\(place) fails its checksum: it is damaged, and decoders skip it"
+      }
+      var serial: UInt32 = 0
+      var sequence: UInt32 = 0
+      for i in 0..<4 {
+        serial |= UInt32(page[14 + i]) << (8 * UInt32(i))
+        sequence |= UInt32(page[18 + i]) << (8 * UInt32(i))
+      }
+      if let previous = sequences[serial], sequence != previous &+ 1 {
+        return "pages are missing before \(place): its sequence number is \(sequence), "
+          + "after \(previous)"
+      }
+      sequences[serial] = sequence
+      offset += Int64(headerSize + body)
+    }
+    return nil
   }
 
   /// The Ogg page checksum: CRC-32, polynomial 0x04C11DB7, not reflected, starting at 0.

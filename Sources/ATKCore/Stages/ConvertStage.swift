@@ -183,7 +183,13 @@ public struct ConvertStage: Stage {
   ) throws(Failure) -> Result {
     let finalPath = target.path
     let file: SoundFile
-    do { file = try SoundFile.open(reading: path) } catch { throw Failure(error) }
+    do {
+      file = try SoundFile.open(reading: path)
+      // Decoders skip damaged Ogg pages without an error: look at the pages first.
+      try file.checkOggPages()
+    } catch {
+      throw Failure(error)
+    }
     do {
       try paths.claim(target.relpath, files: [target.relpath], input: path, context: context)
     } catch {

@@ -40,9 +40,10 @@ public struct ScanStage: Stage {
 
   /// The file's facts; for compressed files, checks that the last frame can be reached.
   ///
-  /// A file whose header does not state its length is decoded to count its frames. With
-  /// `verify`, every file is decoded to the end, and a FLAC's samples are checked against the
-  /// MD5 signature in its STREAMINFO.
+  /// A file whose header does not state its length, or states more than its size can hold, is
+  /// decoded to count its frames. With `verify`, every file is decoded to the end, an Ogg
+  /// file's pages are checked, and a FLAC's samples are checked against the MD5 signature in
+  /// its STREAMINFO.
   private func probe(_ file: SoundFile, path: RawPath) throws(SoundFileError) -> AudioFacts {
     guard case .success(let status) = FileSystem.status(path) else {
       throw .cannotOpen(path: path, code: .unreadable, reason: "file vanished while reading")
@@ -56,9 +57,13 @@ public struct ScanStage: Stage {
     let stated = file.lengthIsKnown ? file.frames : nil
     let declared = untaggedMP3 ? MP3Header.countSamples(path) ?? stated : stated
     var frames = declared ?? 0
-    if options.verify || declared == nil {
+    // A length the file's bytes cannot hold (an Ogg page claiming 2⁴⁰ frames) is checked by
+    // decoding, not by seeking to its end.
+    let believable = declared.map { FrameCount.isPlausible($0, bytes: Int64(status.st_size)) }
+    if options.verify || believable != true {
       // Decode to the end: to verify, or to count what the header does not state. An MP3 is
       // decoded as a stream: libsndfile stops a seekable untagged one early.
+      if options.verify { try file.checkOggPages() }
       let decoder = container == "mp3" ? try SoundFile.open(streaming: path) : file
       let signature = options.verify && container == "flac" ? FLACSignature.read(path) : nil
       let decoded = decoder.decodeToEnd(checking: signature)

@@ -74,7 +74,13 @@ public struct SplitStage: Stage {
     throws(StageFailure) -> [Record]
   {
     let probe: SoundFile
-    do { probe = try SoundFile.open(reading: path) } catch { throw StageFailure(error) }
+    do {
+      probe = try SoundFile.open(reading: path)
+      // Decoders skip damaged Ogg pages without an error: look at the pages first.
+      try probe.checkOggPages()
+    } catch {
+      throw StageFailure(error)
+    }
     let isMP3 = AudioFormat.containerName(probe.format) == "mp3"
     var file = probe
     var total = probe.frames
@@ -102,11 +108,23 @@ public struct SplitStage: Stage {
       throw StageFailure(
         SplitError.lengthOutOfRange("--min-last", options.minLastSeconds, sampleRate: rate))
     }
-    if !FrameCount.isPlausible(total) {
-      // The header does not state the length (a FLAC written to a pipe): count the frames by
-      // decoding, then read the file again from the start.
+    // A length the header does not state (a FLAC written to a pipe), or one more than the
+    // file's bytes can hold (an Ogg page claiming 2⁴⁰ frames, which would plan millions of
+    // segments): count the frames by decoding, then read the file again from the start.
+    let stated = FrameCount.isPlausible(total) ? total : nil
+    var believable = stated != nil
+    if let stated, case .success(let status) = FileSystem.status(path) {
+      believable = FrameCount.isPlausible(stated, bytes: Int64(status.st_size))
+    }
+    if !believable {
       total = file.decodeToEnd(shouldStop: { Cancellation.isRequested }).frames
       do { try context.checkCancellation() } catch { throw StageFailure(error) }
+      if let stated {
+        guard total >= stated else {
+          throw StageFailure(SplitError.truncated(decoded: total, declared: stated, reason: ""))
+        }
+        total = stated
+      }
       do {
         file = isMP3 ? try SoundFile.open(streaming: path) : try SoundFile.open(reading: path)
       } catch {
