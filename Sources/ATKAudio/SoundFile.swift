@@ -191,6 +191,29 @@ public final class SoundFile {
     return false
   }
 
+  /// Checks an Ogg file page by page (`OggSerial.damage`); does nothing for other formats.
+  ///
+  /// Call it wherever a file is decoded to be trusted (atk-scan --verify, atk-convert,
+  /// atk-split): a page that fails its checksum is skipped by the decoder without an error,
+  /// and libsndfile counts the length from the first page it can read, so only the pages show
+  /// the audio lost.
+  ///
+  /// - Throws: `SoundFileError.damaged` coded `corrupt`, naming the first damaged page.
+  public func checkOggPages() throws(SoundFileError) {
+    guard Int(info.format) & SF_FORMAT_TYPEMASK == SF_FORMAT_OGG else { return }
+    let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
+    var status = stat()
+    guard fd >= 0, fstat(fd, &status) == 0 else {
+      let reason = String(cString: strerror(errno))
+      if fd >= 0 { Glibc.close(fd) }
+      throw .cannotRead(path: path, reason: reason)
+    }
+    defer { Glibc.close(fd) }
+    if let damage = OggSerial.damage(descriptor: fd, size: Int64(status.st_size)) {
+      throw .damaged(path: path, code: .corrupt, reason: "corrupt: Ogg \(damage)")
+    }
+  }
+
   /// Whether the Ogg file at `path` ends with a whole page flagged end-of-stream.
   static func oggEndsWithLastPage(path: RawPath, size: Int64) -> Bool {
     let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }

@@ -186,7 +186,13 @@ public struct ConvertStage: Stage {
   ) throws(Failure) -> Result {
     let finalPath = target.path
     let input: AudioInput
-    do { input = try AudioInput.open(path) } catch { throw Failure(error) }
+    do {
+      input = try AudioInput.open(path)
+      // Decoders skip damaged Ogg pages without an error: look at the pages first.
+      try input.file.checkOggPages()
+    } catch {
+      throw Failure(error)
+    }
     let file = input.file
     do {
       try paths.claim(target.relpath, files: [target.relpath], input: path, context: context)

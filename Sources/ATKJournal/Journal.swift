@@ -15,7 +15,7 @@ import CSQLite
 public final class Journal {
   /// How the database is opened.
   public enum Access: Sendable {
-    /// Queries only; works on a read-only file. The file must exist.
+    /// Queries only; works on a read-only file. The file must exist and hold a journal.
     case readOnly
     /// Queries and changes; the file is made (with its folder) when missing.
     case readWrite
@@ -62,7 +62,9 @@ public final class Journal {
       }
     } else {
       if (info.st_mode & S_IFMT) == S_IFDIR { throw .cannotOpen(path: path, reason: "is a folder") }
-      try Self.check(path: path)
+      // A file without tables (empty, or an empty database) holds no journal yet: to a reader,
+      // as if it were missing.
+      if try Self.check(path: path), access == .readOnly { throw .missing(path: path) }
       if access == .readWrite {
         if Glibc.access(path, W_OK) != 0 {
           throw .readOnly(path: path, reason: String(cString: strerror(errno)))
@@ -152,8 +154,9 @@ public final class Journal {
       SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nil)
   }
 
-  /// Reads the file through a read-only connection and refuses anything but an atk journal.
-  private static func check(path: String) throws(JournalError) {
+  /// Reads the file through a read-only connection and refuses anything but an atk journal;
+  /// returns whether the database holds no tables at all.
+  private static func check(path: String) throws(JournalError) -> Bool {
     var handle: OpaquePointer?
     let rc = openForReading(path, &handle)
     defer { sqlite3_close_v2(handle) }
@@ -196,6 +199,7 @@ public final class Journal {
     if version > JournalSchema.version {
       throw .newerSchema(path: path, version: version)
     }
+    return tables.isEmpty
   }
 
   /// Refuses a journal whose pages are damaged (`PRAGMA quick_check`), before anything is

@@ -43,9 +43,10 @@ public struct ScanStage: Stage {
 
   /// The file's facts; for compressed files, checks that the last frame can be reached.
   ///
-  /// A file whose header does not state its length is decoded to count its frames. With
-  /// `verify`, every file is decoded to the end, and a FLAC's samples are checked against the
-  /// MD5 signature in its STREAMINFO.
+  /// A file whose header does not state its length, or states more than its size can hold, is
+  /// decoded to count its frames. With `verify`, every file is decoded to the end, an Ogg
+  /// file's pages are checked, and a FLAC's samples are checked against the MD5 signature in
+  /// its STREAMINFO.
   private func probe(_ input: AudioInput, path: RawPath) throws(SoundFileError) -> AudioFacts {
     guard case .success(let status) = FileSystem.status(path) else {
       throw .cannotOpen(path: path, code: .unreadable, reason: "file vanished while reading")
@@ -56,8 +57,12 @@ public struct ScanStage: Stage {
     let isPCMContainer = ["wav", "aiff", "w64", "rf64", "caf", "au"].contains(container)
     let declared = input.frames
     var frames = declared ?? 0
-    if options.verify || declared == nil {
+    // A length the file's bytes cannot hold (an Ogg page claiming 2⁴⁰ frames) is checked by
+    // decoding, not by seeking to its end.
+    let believable = declared.map { FrameCount.isPlausible($0, bytes: Int64(status.st_size)) }
+    if options.verify || believable != true {
       // Decode to the end: to verify, or to count what the header does not state.
+      if options.verify { try file.checkOggPages() }
       let decoder = try input.reader()
       let signature = options.verify && container == "flac" ? FLACSignature.read(path) : nil
       let decoded = decoder.decodeToEnd(checking: signature)

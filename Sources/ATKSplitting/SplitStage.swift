@@ -76,7 +76,13 @@ public struct SplitStage: Stage {
     throws(StageFailure) -> [Record]
   {
     let input: AudioInput
-    do { input = try AudioInput.open(path) } catch { throw StageFailure(error) }
+    do {
+      input = try AudioInput.open(path)
+      // Decoders skip damaged Ogg pages without an error: look at the pages first.
+      try input.file.checkOggPages()
+    } catch {
+      throw StageFailure(error)
+    }
     let probe = input.file
     var file: SoundFile
     do { file = try input.reader() } catch { throw StageFailure(error) }
@@ -92,14 +98,26 @@ public struct SplitStage: Stage {
       throw StageFailure(
         SplitError.lengthOutOfRange("--min-last", options.minLastSeconds, sampleRate: rate))
     }
-    let total: Int64
-    if let frames = input.frames {
-      total = frames
+    // A length the header does not state (a FLAC written to a pipe), or one more than the
+    // file's bytes can hold (an Ogg page claiming 2⁴⁰ frames, which would plan millions of
+    // segments): count the frames by decoding, then read the file again from the start.
+    let stated = input.frames
+    var believable = stated != nil
+    if let stated, case .success(let status) = FileSystem.status(path) {
+      believable = FrameCount.isPlausible(stated, bytes: Int64(status.st_size))
+    }
+    var total: Int64
+    if let stated, believable {
+      total = stated
     } else {
-      // The header does not state the length (a FLAC written to a pipe): count the frames by
-      // decoding, then read the file again from the start.
       total = file.decodeToEnd(shouldStop: { Cancellation.isRequested }).frames
       do { try context.checkCancellation() } catch { throw StageFailure(error) }
+      if let stated {
+        guard total >= stated else {
+          throw StageFailure(SplitError.truncated(decoded: total, declared: stated, reason: ""))
+        }
+        total = stated
+      }
       do { file = try input.reader() } catch { throw StageFailure(error) }
     }
     // An untagged MP3 decodes to the encoder's delay and padding on top of its audio (LAME: at

@@ -99,3 +99,48 @@ public enum DamagedAudio {
   /// STREAMINFO, as every FLAC's is: after `fLaC`, the block header and 18 bytes of fields.
   public static let flacSignatureOffset = 4 + 4 + 18
 }
+
+extension DamagedAudio {
+  /// The Ogg page checksum: CRC-32, polynomial 0x04C11DB7, not reflected, starting at 0, over
+  /// the page with its checksum field zeroed.
+  public static func oggCRC(_ page: ArraySlice<UInt8>) -> UInt32 {
+    var crc: UInt32 = 0
+    for (i, byte) in page.enumerated() {
+      crc ^= UInt32(i >= 22 && i < 26 ? 0 : byte) << 24
+      for _ in 0..<8 { crc = crc & 0x8000_0000 != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1 }
+    }
+    return crc
+  }
+
+  /// The byte ranges of the whole Ogg pages from the start of `bytes`, in order.
+  public static func oggPages(_ bytes: [UInt8]) -> [Range<Int>] {
+    var pages: [Range<Int>] = []
+    var at = 0
+    while at + 27 <= bytes.count, bytes[at..<at + 4] == [0x4F, 0x67, 0x67, 0x53] {  // OggS
+      let segments = Int(bytes[at + 26])
+      guard at + 27 + segments <= bytes.count else { break }
+      let size = 27 + segments + bytes[(at + 27)..<(at + 27 + segments)].reduce(0) { $0 + Int($1) }
+      guard at + size <= bytes.count else { break }
+      pages.append(at..<at + size)
+      at += size
+    }
+    return pages
+  }
+
+  /// `bytes` (an Ogg file) with the granule position of its last page set to `granule` and the
+  /// page's checksum written anew, so the page is valid while the length it implies is not.
+  public static func oggWithLastGranule(_ bytes: [UInt8], _ granule: Int64) -> [UInt8]? {
+    guard let last = oggPages(bytes).last else { return nil }
+    var out = bytes
+    for i in 0..<8 { out[last.lowerBound + 6 + i] = UInt8(truncatingIfNeeded: granule >> (8 * i)) }
+    let crc = oggCRC(out[last])
+    for i in 0..<4 { out[last.lowerBound + 22 + i] = UInt8(truncatingIfNeeded: crc >> (8 * i)) }
+    return out
+  }
+
+  /// The granule position of the last whole Ogg page of `bytes`.
+  public static func oggLastGranule(_ bytes: [UInt8]) -> Int64? {
+    guard let last = oggPages(bytes).last else { return nil }
+    return (0..<8).reduce(Int64(0)) { $0 | Int64(bytes[last.lowerBound + 6 + $1]) << (8 * $1) }
+  }
+}

@@ -213,6 +213,96 @@ import Testing
     #expect(copy.records.first?["frames"]?.intValue == 16000)
   }
 
+  /// 1 s of a tone with some noise at 48 kHz stereo, written in `format` by atk-convert.
+  func oneSecond(_ format: String) throws -> [UInt8] {
+    let wav = dir.file("second.wav")
+    let tone = TestAudio.sine(440, sampleRate: 48000)
+    try TestAudio.writeWAV(wav, frames: 48000, sampleRate: 48000, channels: 2) {
+      tone($0, $1) + TestAudio.noise($0, $1) * 0.2
+    }
+    let made = try runTool("atk-convert", [format, "-o", dir.file("made-second"), wav])
+    try #require(made.status == 0, "\(made.stderr)")
+    return try #require(TestFiles.read(RawPath(dir.file("made-second/second.\(format)"))))
+  }
+
+  /// Runs atk-scan --verify (and atk-scan, with `scanToo`), atk-convert to WAV and to the
+  /// file's own format, and atk-split on `file`, each under a time limit: every one must fail it
+  /// with one of `codes` within `seconds` and leave no output.
+  func expectEveryToolFails(
+    _ file: String, format: String, codes: Set<String>, scanToo: Bool = false,
+    within seconds: Double = 20
+  ) throws {
+    let name = (file as NSString).lastPathComponent
+    let out = dir.file("out-" + name)
+    var runs: [(String, [String])] = [
+      ("atk-scan", ["--verify", file]), ("atk-convert", ["wav", "-o", out + "/wav", file]),
+      ("atk-convert", [format, "-o", out + "/copy", file]),
+      ("atk-split", ["0.3", "-o", out + "/split", file]),
+    ]
+    if scanToo { runs.append(("atk-scan", [file])) }
+    for (tool, arguments) in runs {
+      let what = "\(tool) \(arguments.dropLast().joined(separator: " ")) \(name)"
+      let start = Date()
+      let result = try runTool(tool, arguments, timeout: seconds * 3)
+      let elapsed = Date().timeIntervalSince(start)
+      #expect(elapsed < seconds, "\(what) took \(elapsed) s")
+      expectNoCrash(result, what)
+      #expect(result.status == 1, "\(what): \(result.output)")
+      let record = result.records.first
+      #expect(result.records.count == 1, "\(what): \(result.output)")
+      #expect(
+        codes.contains(record?.errorInfo?.code ?? "ok"), "\(what): \(record?.jsonLine ?? "")")
+    }
+    #expect(files(below: out).isEmpty, "\(name): \(files(below: out))")
+  }
+
+  /// The last Ogg page claims far more than the file holds (2^40 frames, or four times its
+  /// length), with its checksum recomputed so the page is valid. Every tool fails the file as
+  /// truncated at once: atk-split used to plan 10^7 segments from the claim and ran for minutes.
+  @Test(arguments: ["ogg", "opus"])
+  func fakedOggLengthFailsPromptlyAsTruncated(format: String) throws {
+    let whole = try oneSecond(format)
+    let real = try #require(DamagedAudio.oggLastGranule(whole))
+    for granule in [Int64(1) << 40, real * 4] {
+      let bytes = try #require(DamagedAudio.oggWithLastGranule(whole, granule))
+      let file = dir.file("granule-\(granule).\(format)")
+      try TestFiles.write(RawPath(file), bytes)
+      // atk-scan without --verify only looks at the claim: one that the file's size cannot
+      // hold it decodes; a smaller one (four times) it seeks to, which a Vorbis file may allow.
+      try expectEveryToolFails(
+        file, format: format, codes: ["truncated"], scanToo: granule == Int64(1) << 40)
+    }
+  }
+
+  /// Two bytes flipped in the middle of a 1 s Ogg Vorbis or Opus file, in pages before the
+  /// last: those pages fail their checksums and a decoder skips them. libsndfile then counts
+  /// the length from the first page it can read, so decoding reaches the length it reports and
+  /// the tools said ok. A gap is damage: none may.
+  @Test(arguments: ["ogg", "opus"])
+  func flippedBytesInOggPagesAreNotOk(format: String) throws {
+    let whole = try oneSecond(format)
+    let pages = DamagedAudio.oggPages(whole)
+    // The first page whose granule position is not 0 holds audio; headers come before it.
+    let audio = pages.filter { page in (6..<14).contains { whole[page.lowerBound + $0] != 0 } }
+    try #require(audio.count >= 3, "\(pages)")
+    let first = audio[0]
+    let middle = try #require(audio.dropLast().first { $0.contains(whole.count / 2) })
+    for (label, offsets) in [
+      ("first", [first.lowerBound + first.count / 2, first.lowerBound + first.count / 2 + 7]),
+      ("middle", [whole.count / 2, whole.count / 2 + 7]),
+      ("both", [first.lowerBound + first.count / 2, middle.lowerBound + middle.count / 2]),
+    ] {
+      var bytes = whole
+      for offset in offsets {
+        #expect(offset < pages.last!.lowerBound)
+        bytes[offset] ^= 0x5A
+      }
+      let file = dir.file("flipped-\(label).\(format)")
+      try TestFiles.write(RawPath(file), bytes)
+      try expectEveryToolFails(file, format: format, codes: ["corrupt", "truncated"])
+    }
+  }
+
   @Test(arguments: ["ogg", "opus", "flac", "mp3"])
   func wholeInputsAreStillCopiedByteForByte(format: String) throws {
     let whole = try encoded(format)

@@ -403,6 +403,35 @@ import Testing
     }
   }
 
+  /// The read subcommands say that a journal does not exist, and change nothing, both for a
+  /// missing file and for a file that holds no journal yet: an empty file, or an SQLite
+  /// database without tables (they said "prepare failed: no such table: sessions").
+  @Test func readingWhereNoJournalIsSaysItDoesNotExist() throws {
+    let empty = dir.file("empty.db")
+    try Data().write(to: URL(fileURLWithPath: empty))
+    let blank = dir.file("blank.db")
+    let made = try runTool("/usr/bin/sqlite3", [blank, "CREATE TABLE t (a); DROP TABLE t;"])
+    try #require(made.status == 0, "\(made.stderr)")
+    for path in [dir.file("missing.db"), empty, blank] {
+      let before = FileManager.default.contents(atPath: path)
+      for arguments in [
+        ["list"], ["show", "s"], ["status"], ["status", "s"], ["export", "s"], ["pending", "s"],
+        ["pending", "s", "--failed"],
+      ] {
+        let result = try runTool("atk-journal", arguments + ["--db", path])
+        #expect(result.status == 2, "\(arguments) \(path)")
+        #expect(result.stdout.isEmpty)
+        #expect(
+          result.stderr == "atk-journal: error: journal '\(path)' does not exist\n",
+          "\(arguments): \(result.stderr)")
+        #expect(FileManager.default.contents(atPath: path) == before, "\(arguments) \(path)")
+      }
+    }
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        == ["blank.db", "empty.db"])
+  }
+
   /// Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN).
   static let canMountTmpfs: Bool = {
     guard getuid() == 0, let probe = try? TemporaryDirectory() else { return false }
