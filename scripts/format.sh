@@ -4,7 +4,7 @@
 #   scripts/format.sh              rewrite the files in place
 #   scripts/format.sh --lint       only report what would change (exit 1 if anything would)
 #   scripts/format.sh [--lint] PATH...   only these files or folders
-# Not run by CI yet.
+# scripts/test.sh (and so CI) runs the --lint form.
 set -eu
 cd "$(dirname "$0")/.."
 command -v swift >/dev/null 2>&1 || PATH="/opt/swift/usr/bin:$PATH"

@@ -79,8 +79,9 @@ package enum OggSerial {
       var body = 0
       for i in 0..<segments { body += Int(page[27 + i]) }
       let headerSize = 27 + segments
-      guard Descriptor.readFully(fd, page + headerSize, count: body, at: offset + Int64(headerSize))
-        == body
+      guard
+        Descriptor.readFully(fd, page + headerSize, count: body, at: offset + Int64(headerSize))
+          == body
       else { return "\(place) is cut short" }
       var stored: UInt32 = 0
       for i in 0..<4 {

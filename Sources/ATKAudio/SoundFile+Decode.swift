@@ -12,7 +12,9 @@ extension SoundFile {
   ///
   /// - Parameter shouldStop: asked between blocks; once it says yes, decoding ends there as if
   ///   at the end of the file, and the caller, who asked for the stop, discards the result.
-  package func decodeToEnd(checking signature: FLACSignature? = nil, shouldStop: () -> Bool = { false })
+  package func decodeToEnd(
+    checking signature: FLACSignature? = nil, shouldStop: () -> Bool = { false }
+  )
     -> Decoded
   {
     let block = 8192

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ATKKit
 import ATKRecords
 import CSndFile
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// An open libsndfile handle; `deinit` closes it, `close()` reports close errors.
 ///
@@ -268,7 +269,8 @@ public final class SoundFile {
     }
     if head.count >= 2, head[0] == 0xFF, head[1] & 0xF6 == 0xF0 {
       return .cannotOpen(
-        path: path, code: .unsupportedFormat, reason: "raw AAC (ADTS) is not supported by libsndfile")
+        path: path, code: .unsupportedFormat,
+        reason: "raw AAC (ADTS) is not supported by libsndfile")
     }
     let knownMagic = ["RIFF", "RF64", "fLaC", "OggS", "FORM", "caff", ".snd", "riff"]
     let looksLikeAudio =

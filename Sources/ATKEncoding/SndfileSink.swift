@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ATKAudio
 import ATKKit
 import ATKRecords
 import CSndFile
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// WAV, FLAC, Ogg Vorbis and Ogg Opus through libsndfile.
 final class SndfileSink: AudioSink {

@@ -97,7 +97,6 @@ extension Journal {
     }
   }
 
-
   /// Sets an origin's outcome (`completed`, `failed` or `pending`), adding the origin when new.
   ///
   /// A nil error keeps the one stored (an origin failed by an earlier part stays explained);

@@ -21,7 +21,8 @@ public struct JSONParser {
   /// Parses `bytes` as exactly one JSON value.
   ///
   /// - Throws: `JSONParseError` naming the offset and the cause.
-  public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+  public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue
+  {
     var parser = JSONParser(bytes: bytes)
     parser.skipSpace()
     let value = try parser.parseValue(build: true)
@@ -84,7 +85,8 @@ public struct JSONParser {
     case UInt8(ascii: "t"): try expect("true"); return .bool(true)
     case UInt8(ascii: "f"): try expect("false"); return .bool(false)
     case UInt8(ascii: "n"): try expect("null"); return .null
-    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber(build: build)
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+      return try parseNumber(build: build)
     default: throw error("unexpected character")
     }
   }
@@ -299,7 +301,8 @@ public struct JSONParser {
     if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
       isInteger = false
       index += 1
-      if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+      if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+      {
         index += 1
       }
       let digits = index

@@ -150,7 +150,8 @@ extension Record {
     set {
       fields[Key.part] =
         newValue.isEmpty
-        ? nil : .array(newValue.map { .object(["index": .int($0.index), "count": .int($0.count)]) })
+        ? nil
+        : .array(newValue.map { .object(["index": .int($0.index), "count": .int($0.count)]) })
     }
   }
 

@@ -80,9 +80,11 @@ public struct ScanStage: Stage {
     } else if !isPCMContainer && input.length == .stated && file.seekable && file.frames > 0 {
       var scratch = [Float](repeating: 0, count: max(1, file.channels))
       let last = file.frames - 1
-      let reached = file.seek(to: last) && scratch.withUnsafeMutableBufferPointer {
-        file.read(into: $0.baseAddress!, frames: 1) == 1
-      }
+      let reached =
+        file.seek(to: last)
+        && scratch.withUnsafeMutableBufferPointer {
+          file.read(into: $0.baseAddress!, frames: 1) == 1
+        }
       if !reached {
         throw .cannotOpen(
           path: path, code: .truncated,

@@ -9,7 +9,9 @@ public enum TestAudio {
   /// A sine at `frequency` Hz, amplitude 0.5, each channel a little higher.
   public static func sine(_ frequency: Double, sampleRate: Int) -> Signal {
     { frame, channel in
-      0.5 * sin(2 * Double.pi * (frequency + Double(channel) * 110) * Double(frame) / Double(sampleRate))
+      0.5
+        * sin(
+          2 * Double.pi * (frequency + Double(channel) * 110) * Double(frame) / Double(sampleRate))
     }
   }
 
@@ -34,7 +36,9 @@ public enum TestAudio {
     let dataSize = frames * channels * bytesPerSample
     var out: [UInt8] = []
     out.reserveCapacity(44 + dataSize)
-    func u32(_ v: Int) { out += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)] }
+    func u32(_ v: Int) {
+      out += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)]
+    }
     func u16(_ v: Int) { out += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
     out += Array("RIFF".utf8); u32(36 + dataSize); out += Array("WAVE".utf8)
     out += Array("fmt ".utf8); u32(16); u16(1); u16(channels); u32(sampleRate)
@@ -44,7 +48,9 @@ public enum TestAudio {
     for frame in 0..<frames {
       for channel in 0..<channels {
         let value = Int((max(-1, min(1, signal(frame, channel))) * scale).rounded())
-        for byte in 0..<bytesPerSample { out.append(UInt8(truncatingIfNeeded: value >> (8 * byte))) }
+        for byte in 0..<bytesPerSample {
+          out.append(UInt8(truncatingIfNeeded: value >> (8 * byte)))
+        }
       }
     }
     return out
@@ -62,14 +68,18 @@ public enum TestAudio {
   }
 
   /// The interleaved samples of a PCM WAV file written by `wav` or by atk (first `data` chunk).
-  public static func samples(ofWAV path: String) throws -> (format: (rate: Int, channels: Int, bits: Int), samples: [Int32]) {
+  public static func samples(ofWAV path: String) throws -> (
+    format: (rate: Int, channels: Int, bits: Int), samples: [Int32]
+  ) {
     let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-    func u32(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i+1]) << 8 | Int(bytes[i+2]) << 16 | Int(bytes[i+3]) << 24 }
-    func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i+1]) << 8 }
+    func u32(_ i: Int) -> Int {
+      Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24
+    }
+    func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
     var i = 12
     var rate = 0, channels = 0, bits = 0
     while i + 8 <= bytes.count {
-      let id = String(decoding: bytes[i..<i+4], as: UTF8.self)
+      let id = String(decoding: bytes[i..<i + 4], as: UTF8.self)
       let size = u32(i + 4)
       if id == "fmt " { channels = u16(i + 10); rate = u32(i + 12); bits = u16(i + 22) }
       if id == "data" {
@@ -99,9 +109,11 @@ public enum TestAudio {
   @discardableResult
   public static func writeUntaggedVbrMP3(_ path: String) throws -> Int {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/lame") else {
-      throw CocoaError(.executableNotLoadable, userInfo: [
-        NSLocalizedDescriptionKey: "lame makes the untagged MP3; scripts/bootstrap.sh installs it"
-      ])
+      throw CocoaError(
+        .executableNotLoadable,
+        userInfo: [
+          NSLocalizedDescriptionKey: "lame makes the untagged MP3; scripts/bootstrap.sh installs it"
+        ])
     }
     let source = path + ".source.wav"
     try writeWAV(source, frames: 8000 * 3, channels: 2) { frame, channel in

@@ -13,8 +13,9 @@ struct ATKScan: ParsableCommand {
   @Argument(help: "Files and folders to scan (folders recursively, in sorted order).")
   var paths: [String] = []
 
-  @Option(help: ArgumentHelp(
-    "Extensions taken from folders, comma-separated, or 'all'.", valueName: "list"))
+  @Option(
+    help: ArgumentHelp(
+      "Extensions taken from folders, comma-separated, or 'all'.", valueName: "list"))
   var formats: String?
 
   @Flag(help: "Decode every file to the end to catch damage past the header (slower).")
@@ -29,9 +30,10 @@ struct ATKScan: ParsableCommand {
       options.extensions =
         formats == "all"
         ? nil
-        : Set(formats.split(separator: ",").map {
-          $0.trimmingPrefix(".").lowercased()
-        })
+        : Set(
+          formats.split(separator: ",").map {
+            $0.trimmingPrefix(".").lowercased()
+          })
     }
     var stage = ScanStage.Options()
     stage.verify = verify

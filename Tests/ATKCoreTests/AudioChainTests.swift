@@ -24,7 +24,8 @@ import Testing
   @Test func roundingToFewerBits() throws {
     let samples: [Int32] = [0x7FFF_FFFF, -0x8000_0000, 0x0000_8000, 0x0000_7FFF, -0x8000, -0x8001]
     let step = BitReduceStep(bits: 16, channels: 1, maxFrames: samples.count)
-    #expect(try integers(step, samples) == [0x7FFF_0000, -0x8000_0000, 0x0001_0000, 0, 0, -0x1_0000])
+    #expect(
+      try integers(step, samples) == [0x7FFF_0000, -0x8000_0000, 0x0001_0000, 0, 0, -0x1_0000])
   }
 
   @Test func quantizingFloats() throws {

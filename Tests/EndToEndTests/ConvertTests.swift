@@ -17,7 +17,6 @@ import Testing
     String(decoding: record.path?.bytes ?? [], as: UTF8.self)
   }
 
-
   func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
   /// RMS level of samples at `bits` bits, in dB below full scale.

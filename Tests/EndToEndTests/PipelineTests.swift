@@ -18,9 +18,10 @@ import Testing
 
   /// Every file below `folder` with its bytes.
   private func contents(below folder: String) -> [String: Data] {
-    Dictionary(uniqueKeysWithValues: files(below: folder).map {
-      ($0, FileManager.default.contents(atPath: folder + "/" + $0) ?? Data())
-    })
+    Dictionary(
+      uniqueKeysWithValues: files(below: folder).map {
+        ($0, FileManager.default.contents(atPath: folder + "/" + $0) ?? Data())
+      })
   }
 
   @Test func scanConvertSplitGivesSampleExactSegments() throws {
@@ -189,7 +190,8 @@ import Testing
       "atk-scan raw | atk-convert mp3 -o out | atk-split 1 -o out "
         + "| atk-journal --db j.db -s batch > tee.ndjson", cwd: dir.path)
     #expect(run.status == 0, "the journal's own status: \(run.stderr)")
-    let status = try runTool("atk-journal", ["status", "--db", "j.db", "batch", "--json"], cwd: dir.path)
+    let status = try runTool(
+      "atk-journal", ["status", "--db", "j.db", "batch", "--json"], cwd: dir.path)
     #expect(status.status == 0, "\(status.stderr)")
     let summary = try JSONParser.parse(status.stdout).objectValue ?? [:]
     #expect(summary["origins"] == .int(4))
@@ -198,7 +200,8 @@ import Testing
     #expect(summary["pending"] == .int(0))
     #expect(summary["outputs"] == .int(8))
     // The tee passed every record through unchanged: 7 segments and the failed text file.
-    #expect(try String(contentsOfFile: dir.file("tee.ndjson"), encoding: .utf8)
-      .split(separator: "\n").count == 8)
+    #expect(
+      try String(contentsOfFile: dir.file("tee.ndjson"), encoding: .utf8)
+        .split(separator: "\n").count == 8)
   }
 }

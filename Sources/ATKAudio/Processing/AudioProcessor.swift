@@ -25,7 +25,9 @@ public struct AudioBlock {
   }
 
   /// A block with no frames.
-  public static var empty: AudioBlock { AudioBlock(.float(UnsafePointer(bitPattern: 16)!), frames: 0) }
+  public static var empty: AudioBlock {
+    AudioBlock(.float(UnsafePointer(bitPattern: 16)!), frames: 0)
+  }
 }
 
 /// The sample type a step takes or gives.

@@ -73,8 +73,7 @@ public final class Diagnostics: Sendable {
   }
 
   /// The text of a diagnostic line, without the newline.
-  public func format(_ severity: String, _ message: String, line: Int?, path: RawPath?) -> String
-  {
+  public func format(_ severity: String, _ message: String, line: Int?, path: RawPath?) -> String {
     var text = "\(tool): \(severity): "
     if let line { text += "line \(line): " }
     if let path { text += "'\(path.display)': " }

@@ -1,8 +1,9 @@
+import CStdio
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import CStdio
-import Synchronization
 
 /// What the C libraries print behind atk's back, caught and told as atk's own warnings.
 ///

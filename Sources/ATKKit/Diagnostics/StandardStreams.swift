@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import Synchronization
 
 private let recordDescriptor = Atomic<Int32>(1)
 private let takenOver = Atomic<Bool>(false)

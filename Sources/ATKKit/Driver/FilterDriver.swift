@@ -1,7 +1,8 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 /// Runs a stage over the input: reads records, hands them to the stage on `jobs` threads,
 /// writes the outputs in input order, reports failures and decides the exit status.

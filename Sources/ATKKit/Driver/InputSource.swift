@@ -63,7 +63,8 @@ struct InputSource {
       switch unit {
       case .tooLong(let number, let bytes):
         return badLine(
-          number, text: [], message: "record of \(bytes) bytes is longer than the limit of "
+          number, text: [],
+          message: "record of \(bytes) bytes is longer than the limit of "
             + "\(options.maxRecordBytes) (--max-record-bytes)")
       case .line(let bytes, let number):
         if !options.nulSeparated, let first = bytes.first(where: { $0 != 0x20 && $0 != 0x09 }),

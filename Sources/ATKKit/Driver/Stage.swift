@@ -41,8 +41,8 @@ public protocol Stage: Sendable {
   static var step: String { get }
 
   /// Handles one record.
-  func process(_ record: Record, context: StageContext, emit: (Record) -> Void) throws(
-    CancellationError)
+  func process(_ record: Record, context: StageContext, emit: (Record) -> Void)
+    throws(CancellationError)
 
   /// The output paths of a stage that writes files below an output folder; nil (the default)
   /// for one that writes none.

@@ -1,7 +1,8 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 /// Walks folders depth-first in byte order of names, following links to folders, never twice
 /// into the same folder, so a link loop ends the walk with a report instead of a hang.

@@ -1,7 +1,8 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 /// The few file-system questions atk asks, on byte paths.
 public enum FileSystem {

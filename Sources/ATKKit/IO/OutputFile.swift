@@ -1,7 +1,8 @@
+import ATKRecords
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ATKRecords
 
 /// An output written under a temporary name in its destination folder and renamed into place.
 ///
