@@ -1,3 +1,4 @@
+import ATKKit
 import CSndFile
 
 #if canImport(Glibc)
@@ -32,34 +33,16 @@ final class SoundFileOutput {
     },
     read: { buffer, count, user in
       guard let buffer, count > 0 else { return 0 }
-      var done = 0
-      while done < Int(count) {
-        let n = Glibc.read(output(user).descriptor, buffer + done, Int(count) - done)
-        if n > 0 {
-          done += n
-        } else if n < 0 && errno == EINTR {
-          continue
-        } else {
-          break
-        }
-      }
-      return sf_count_t(done)
+      return sf_count_t(Descriptor.readFully(output(user).descriptor, buffer, count: Int(count)))
     },
     write: { buffer, count, user in
       guard let buffer, count > 0 else { return 0 }
-      var done = 0
-      while done < Int(count) {
-        let n = Glibc.write(output(user).descriptor, buffer + done, Int(count) - done)
-        if n > 0 {
-          done += n
-        } else if n < 0 && errno == EINTR {
-          continue
-        } else {
-          output(user).fail(n < 0 ? errno : ENOSPC)
-          break
-        }
+      let failure = Descriptor.writeAll(output(user).descriptor, buffer, count: Int(count))
+      if failure != 0 {
+        output(user).fail(failure)
+        return 0
       }
-      return sf_count_t(done)
+      return count
     },
     tell: { user in sf_count_t(lseek(output(user).descriptor, 0, SEEK_CUR)) })
 

@@ -28,14 +28,17 @@ public enum Descriptor {
     return 0
   }
 
-  /// Reads up to `count` bytes at `offset` (`pread(2)`), retrying after `EINTR` and short
-  /// reads; returns how many were read (fewer at the end of the file or on an error).
+  /// Reads up to `count` bytes (`pread(2)` at `offset` when given, else `read(2)`), retrying
+  /// after `EINTR` and short reads; returns how many were read (fewer at the end of the file or
+  /// on an error).
   public static func readFully(
-    _ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64
+    _ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64? = nil
   ) -> Int {
     var done = 0
     while done < count {
-      let n = pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
+      let n =
+        offset.map { pread(fd, buffer + done, count - done, off_t($0) + off_t(done)) }
+        ?? read(fd, buffer + done, count - done)
       if n > 0 {
         done += n
       } else if n < 0 && errno == EINTR {
