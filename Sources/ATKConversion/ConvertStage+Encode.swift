@@ -80,9 +80,4 @@ extension ConvertStage {
     }
     return AudioChain(reading: .float, channels: source.channels, blockFrames: block, steps: steps)
   }
-
-  /// Throws `.cancelled` once a stop was asked for (`StageContext.checkCancellation`).
-  static func checkCancellation(_ context: StageContext) throws(Failure) {
-    do { try context.checkCancellation() } catch { throw .cancelled }
-  }
 }
