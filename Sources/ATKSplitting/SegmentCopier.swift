@@ -14,7 +14,7 @@ import CSndFile
 /// reusable buffer) under a header made from the source's own `fmt ` chunk; everything else
 /// decodes through libsndfile into an `AudioSink`: 32-bit integers when the sink is lossless
 /// (`sf_readf_int`, exact), floats otherwise. Runs must come in order, from frame 0.
-final class SegmentCopier {
+final class SegmentCopier: PieceWriter {
   private enum Mode {
     case bytes(WAVLayout, descriptor: Int32)
     case decode
@@ -35,10 +35,11 @@ final class SegmentCopier {
   private static let blockFrames = 8192
   private static let copyBytes = 256 * 1024
 
-  /// Whether the byte-copy path is in use.
-  var copiesBytes: Bool {
-    if case .bytes = mode { return true }
-    return false
+  var isExact: Bool { true }
+
+  var method: String {
+    if case .bytes = mode { return "byte copy" }
+    return ""
   }
 
   /// A copier reading `file` (opened from `path`, holding `declaredFrames`) into outputs
@@ -102,7 +103,7 @@ final class SegmentCopier {
   ///
   /// - Throws: `.cancelled` on a stop; a failure coded `truncated` when the input ends before
   ///   the run does, and as `SplitError` and `SoundFileError` say otherwise.
-  func copy(_ frames: Range<Int64>, into output: OutputFile) throws(StageFailure) -> AudioFacts {
+  func write(_ frames: Range<Int64>, into output: OutputFile) throws(StageFailure) -> AudioFacts {
     switch mode {
     case .bytes(let layout, let descriptor):
       return try copyBytes(frames, layout: layout, from: descriptor, into: output)

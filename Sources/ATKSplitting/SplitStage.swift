@@ -159,7 +159,7 @@ public struct SplitStage: Stage {
       throw StageFailure(error)
     }
 
-    let copier = SegmentCopier(
+    let writer: any PieceWriter = SegmentCopier(
       file: file, declaredFrames: total, path: path, settings: settings, context: context)
     // Records state what the segments hold, whatever the input record said.
     let tags = settings.format.tagsHeld(of: settings.tags)
@@ -175,7 +175,7 @@ public struct SplitStage: Stage {
         }
         let facts: AudioFacts
         do throws(StageFailure) {
-          facts = try copier.copy(frames, into: output)
+          facts = try writer.write(frames, into: output)
           do { try output.commit() } catch { throw StageFailure(error) }
         } catch {
           output.abandon()
@@ -206,7 +206,7 @@ public struct SplitStage: Stage {
     }
     context.diagnostics.note(
       "\(plan.count) segment(s) of \(plan.length) frames, \(settings.format.rawValue)"
-        + (copier.copiesBytes ? " (byte copy)" : ""),
+        + (writer.method.isEmpty ? "" : " (\(writer.method))"),
       line: context.line, path: path)
     return outputs
   }
