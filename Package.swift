@@ -38,6 +38,7 @@ let package = Package(
     .target(name: "ATKRecords"),
     .target(name: "ATKKit", dependencies: ["ATKRecords", "CStdio"]),
     .target(name: "ATKAudio", dependencies: ["ATKRecords", "ATKKit", "CSndFile", "CSoxr"]),
+    .target(name: "ATKAnalysis", dependencies: ["ATKRecords", "ATKAudio"]),
     .target(name: "ATKEncoding", dependencies: ["ATKRecords", "ATKKit", "ATKAudio", "CLame"]),
     .target(name: "ATKJournal", dependencies: ["ATKRecords", "ATKKit", "CSQLite"]),
     .target(name: "ATKScanning", dependencies: ["ATKRecords", "ATKKit", "ATKAudio", "CSndFile"]),
@@ -62,7 +63,7 @@ let package = Package(
       .testTarget(name: "ATKRecordsTests", dependencies: ["ATKRecords"]),
       .testTarget(
         name: "ATKCoreTests",
-        dependencies: ["ATKKit", "ATKAudio", "ATKEncoding", "ATKTestSupport"]
+        dependencies: ["ATKKit", "ATKAudio", "ATKAnalysis", "ATKEncoding", "ATKTestSupport"]
           + tools.map { .target(name: $0.stage) }),
       .testTarget(
         name: "EndToEndTests",
